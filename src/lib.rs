@@ -1,0 +1,272 @@
+//! raci-annex: one canonical RACI matrix in, a PDF contract annex, an XLSX
+//! workbook and CSV files per language out.
+//!
+//! The pipeline, in one direction:
+//! read and validate every matrix ([`load`]) → pick strings and layout
+//! ([`i18n`]) → render every matrix × language × format in memory
+//! ([`render`]) → stage each file under a temporary name and, once all are
+//! complete, rename them into place with `SHA256SUMS` ([`output`]).
+//! The library never prints; the binary reports what it returns.
+
+pub mod diag;
+pub mod fonts;
+pub mod i18n;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod render;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use diag::{Diagnostic, Report};
+use i18n::Templates;
+use model::{Lang, Matrix};
+use render::{Job, RenderOptions, Renderer};
+
+/// The tool's name and version, printed into document properties.
+pub const TOOL: &str = concat!("raci-annex ", env!("CARGO_PKG_VERSION"));
+
+/// What `generate` was asked to do, already checked for form by the CLI.
+#[derive(Debug)]
+pub struct GenerateOptions {
+    /// Matrix files and folders.
+    pub data: Vec<PathBuf>,
+    /// The output folder.
+    pub out: PathBuf,
+    /// Languages to render; `None` means every language of each matrix.
+    pub langs: Option<Vec<Lang>>,
+    /// Back-ends to run, in [`render::RENDERERS`] order.
+    pub formats: Vec<&'static Renderer>,
+    /// A templates folder, or `None` for the built-in templates.
+    pub templates: Option<PathBuf>,
+    /// Back-end switches.
+    pub render: RenderOptions,
+    /// Worker threads (at least 1).
+    pub jobs: usize,
+}
+
+/// Why a run failed; each kind maps to one exit status of cli.md.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// A matrix or template is invalid (exit 1); nothing was written.
+    #[error("invalid input")]
+    Invalid(Vec<Report>),
+    /// A back-end failed (exit 3 is wrong for this, so it is reported as exit 1
+    /// by the CLI with a request to report the defect); nothing was written.
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    /// The outputs could not be written (exit 3); earlier files are intact.
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
+}
+
+/// What a successful run did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Every file written, with its size, `SHA256SUMS` last.
+    pub files: Vec<(PathBuf, u64)>,
+    /// Warnings found while loading (e.g. rule overrides, missing strings).
+    pub warnings: Vec<Report>,
+}
+
+/// Loads and validates every matrix of `paths` (files or folders).
+///
+/// # Errors
+/// Every report with an error, when any file is invalid.
+pub fn load_all(paths: &[PathBuf]) -> Result<(Vec<Matrix>, Vec<Report>), Vec<Report>> {
+    let files = load::discover(paths).map_err(|r| vec![r])?;
+    let mut matrices = Vec::new();
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    for f in &files {
+        match load::load(f) {
+            Ok(l) => {
+                if !l.report.diagnostics.is_empty() {
+                    warnings.push(l.report);
+                }
+                matrices.push(l.matrix);
+            }
+            Err(r) => errors.push(r),
+        }
+    }
+    // Two files with one id would write the same output names.
+    let mut seen = BTreeSet::new();
+    for m in &matrices {
+        if !seen.insert(m.id.clone()) {
+            let mut r = Report::new(&m.source.path);
+            r.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    None,
+                    format!("another matrix file already has the id '{}'", m.id),
+                )
+                .subject(format!("matrix {}", m.id))
+                .help("give every matrix its own id: the id names the output files"),
+            );
+            errors.push(r);
+        }
+    }
+    if errors.is_empty() { Ok((matrices, warnings)) } else { Err(errors) }
+}
+
+/// Loads the templates: `dir` if given, else the built-in ones.
+///
+/// # Errors
+/// A report per broken template file.
+pub fn templates(dir: Option<&Path>) -> Result<Templates, Vec<Report>> {
+    match dir {
+        Some(d) => Templates::load(d),
+        None => Ok(Templates::builtin()),
+    }
+}
+
+/// Runs `generate`: validate everything, render everything, then write all or nothing.
+///
+/// `progress` is called once per file after it is in place.
+///
+/// # Errors
+/// See [`Failure`]; on any error no output file has been changed.
+pub fn generate(opts: &GenerateOptions, progress: &(dyn Fn(&Path, u64) + Sync)) -> Result<Summary, Failure> {
+    let (matrices, mut warnings) = load_all(&opts.data).map_err(Failure::Invalid)?;
+    let templates = templates(opts.templates.as_deref()).map_err(Failure::Invalid)?;
+
+    // Languages: asked-for ones must be declared by every matrix.
+    let mut errors = Vec::new();
+    let mut jobs: Vec<(usize, Lang, &'static Renderer)> = Vec::new();
+    for (mi, m) in matrices.iter().enumerate() {
+        let langs = match &opts.langs {
+            Some(ls) => {
+                for l in ls.iter().filter(|l| !m.has_language(l)) {
+                    let mut r = Report::new(&m.source.path);
+                    r.push(
+                        Diagnostic::error(
+                            "unknown-language",
+                            None,
+                            format!("--lang asks for '{l}', which this matrix does not declare"),
+                        )
+                        .subject(format!("matrix {}", m.id))
+                        .help(format!(
+                            "ask only for its languages ({}), or translate the matrix into '{l}'",
+                            join(&m.languages)
+                        )),
+                    );
+                    errors.push(r);
+                }
+                ls.clone()
+            }
+            None => m.languages.clone(),
+        };
+        for l in langs {
+            if !templates.has_strings(&l) {
+                let mut r = Report::new(&m.source.path);
+                r.push(
+                    Diagnostic::warning(
+                        "no-strings",
+                        None,
+                        format!("there are no template strings for '{l}'; labels are printed in English"),
+                    )
+                    .subject(format!("matrix {}", m.id))
+                    .help(format!("add templates/strings/{l}.yaml (copy en.yaml and translate it)")),
+                );
+                warnings.push(r);
+            }
+            for f in &opts.formats {
+                jobs.push((mi, l.clone(), f));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure::Invalid(errors));
+    }
+
+    output::prepare(&opts.out)?;
+    let staged = render_and_stage(opts, &matrices, &templates, &jobs)?;
+    let files = output::commit(&opts.out, staged)?;
+    for (p, size) in &files {
+        progress(p, *size);
+    }
+    Ok(Summary { files, warnings })
+}
+
+/// Renders every job on `opts.jobs` threads and stages each file as soon as
+/// it is rendered, so that at most one job's output per thread is in memory.
+/// The staged files come back in job order whatever the scheduling.
+fn render_and_stage(
+    opts: &GenerateOptions,
+    matrices: &[Matrix],
+    templates: &Templates,
+    jobs: &[(usize, Lang, &'static Renderer)],
+) -> Result<Vec<output::Staged>, Failure> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<Result<Vec<output::Staged>, Failure>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= jobs.len() || failed.load(Ordering::Relaxed) {
+                break;
+            }
+            let (mi, lang, renderer) = &jobs[i];
+            let job = Job {
+                matrix: &matrices[*mi],
+                lang,
+                strings: templates.strings(lang),
+                layout: &templates.layout,
+                options: &opts.render,
+            };
+            let result = (renderer.render)(&job).map_err(Failure::from).and_then(|outputs| {
+                outputs
+                    .iter()
+                    .map(|o| output::stage(&opts.out, &o.file_name, &o.bytes).map_err(Failure::from))
+                    .collect::<Result<Vec<_>, _>>()
+            });
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            if let Ok(mut slot) = slots[i].lock() {
+                *slot = Some(result);
+            }
+        }
+    };
+    let threads = opts.jobs.clamp(1, jobs.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
+    });
+    let mut staged = Vec::new();
+    let mut names = BTreeSet::new();
+    for slot in slots {
+        match slot.into_inner().ok().flatten() {
+            Some(Ok(files)) => {
+                for f in files {
+                    if !names.insert(f.file_name.clone()) {
+                        // Validated ids make this impossible; refuse rather than overwrite.
+                        return Err(Failure::Invalid(vec![{
+                            let mut r = Report::new(Path::new(&f.file_name));
+                            r.push(Diagnostic::error(
+                                "duplicate-output",
+                                None,
+                                "two outputs of this run would have the same name",
+                            ));
+                            r
+                        }]));
+                    }
+                    staged.push(f);
+                }
+            }
+            Some(Err(e)) => return Err(e),
+            None => {} // skipped after another job failed; that failure is returned above or below
+        }
+    }
+    Ok(staged)
+}
+
+fn join(langs: &[Lang]) -> String {
+    langs.iter().map(Lang::as_str).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,298 @@
+//! Reading matrix files: size cap, YAML parsing with budgets, validation.
+//!
+//! [`load`] is the only way to obtain a [`Matrix`]. It reads the file (never
+//! more than [`MAX_FILE_BYTES`]), parses it with serde-saphyr under a budget
+//! that refuses alias bombs and deep nesting quickly, and then runs every
+//! rule of `matrix-format.md`, collecting all findings in one [`Report`].
+
+mod raw;
+pub mod validate;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, Report};
+use crate::model::{Matrix, Source};
+
+/// Largest matrix file accepted (16 MiB, matrix-format.md).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Deepest nesting of YAML collections accepted.
+pub const MAX_DEPTH: usize = 64;
+/// Most YAML events replayed from aliases: plenty for shared texts, far too
+/// few for a "billion laughs" file, which is refused after a few milliseconds.
+pub const MAX_ALIAS_EVENTS: usize = 100_000;
+
+/// A matrix that passed every rule, with the warnings found on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The validated matrix.
+    pub matrix: Matrix,
+    /// Warnings only (e.g. per-activity rule overrides); may be empty.
+    pub report: Report,
+}
+
+/// Loads and validates one matrix file.
+///
+/// # Errors
+/// A [`Report`] holding every error found (and any warnings), when the file
+/// cannot be read, is too large, is not valid YAML of the expected shape, or
+/// breaks a rule.
+pub fn load(path: &Path) -> Result<Loaded, Report> {
+    let mut report = Report::new(path);
+    let bytes = match read_capped(path) {
+        Ok(b) => b,
+        Err(d) => {
+            report.push(d);
+            return Err(report);
+        }
+    };
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = 1 + upto.iter().filter(|&&b| b == b'\n').count() as u64;
+            let col = 1 + upto.iter().rev().take_while(|&&b| b != b'\n').count() as u64;
+            report.push(
+                Diagnostic::error("encoding", Some((line, col)), "the file is not valid UTF-8 text")
+                    .subject("file")
+                    .help(
+                        "save the file as UTF-8 (most editors offer this under \"Save as\" / \"Encoding\")",
+                    ),
+            );
+            return Err(report);
+        }
+    };
+    report.source = Some(text);
+    let text = report.source.as_deref().unwrap_or_default();
+    let raw = match parse::<raw::RawMatrix>(text) {
+        Ok(r) => r,
+        Err(mut d) => {
+            if let Some(id) = d.line.and_then(|l| nearest_id(text, l)) {
+                d.subject = Some(format!("near id {id}"));
+            }
+            report.push(d);
+            return Err(report);
+        }
+    };
+    let source = Source {
+        path: path.to_path_buf(),
+        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        sha256,
+    };
+    match validate::validate(raw, source, &mut report) {
+        Some(matrix) => Ok(Loaded { matrix, report }),
+        None => Err(report),
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads at most [`MAX_FILE_BYTES`]; a larger file is refused before any parsing.
+fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let too_large = |size: u64| {
+        Diagnostic::error(
+            "file-too-large",
+            None,
+            format!("the file is {:.1} MiB; a matrix may be at most 16 MiB", size as f64 / 1_048_576.0),
+        )
+        .subject("file")
+        .help("split the matrix into several files (one per service offer), or shorten it")
+    };
+    let file = File::open(path).map_err(|e| {
+        Diagnostic::error("read", None, format!("cannot open the file: {e}"))
+            .subject("file")
+            .help("check the path and that you may read the file")
+    })?;
+    if let Ok(meta) = file.metadata() {
+        if meta.is_dir() {
+            return Err(Diagnostic::error("read", None, "this is a folder, not a matrix file")
+                .subject("file")
+                .help("name a .yaml file, or a folder of them with --data"));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(too_large(meta.len()));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| {
+        Diagnostic::error("read", None, format!("cannot read the file: {e}"))
+            .subject("file")
+            .help("check that the file is readable")
+    })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The value of the closest `id:` at or above `line`: structural errors carry
+/// no id of their own, and a person finds the place faster by its id.
+fn nearest_id(text: &str, line: u64) -> Option<String> {
+    let upto = usize::try_from(line).ok()?;
+    text.lines().take(upto).collect::<Vec<_>>().iter().rev().find_map(|l| {
+        let t = l.trim_start().trim_start_matches("- ").trim_start();
+        let v = t.strip_prefix("id:")?.trim().trim_matches(['"', '\'']);
+        (!v.is_empty()).then(|| v.to_string())
+    })
+}
+
+/// Parses YAML text under the budget, mapping parser errors to diagnostics.
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Diagnostic> {
+    let mut options = serde_saphyr::Options::default();
+    options.budget = serde_saphyr::budget! {
+        max_depth: MAX_DEPTH,
+        max_events: 20_000_000,
+        max_nodes: 10_000_000,
+        max_aliases: 10_000,
+        max_anchors: 10_000,
+    };
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| yaml_diagnostic(&e))
+}
+
+/// Turns a serde-saphyr error into a plain-words diagnostic with its location.
+fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
+    let at = e.location().filter(|l| l.line() > 0).map(|l| (l.line(), l.column()));
+    let mut opts = serde_saphyr::RenderOptions::default();
+    opts.formatter = &serde_saphyr::UserMessageFormatter;
+    opts.snippets = serde_saphyr::SnippetMode::Off;
+    let full = e.render_with_options(opts);
+    let msg = strip_location(full.trim());
+    let lower = msg.to_lowercase();
+    let (code, help) = if lower.contains("duplicate") {
+        ("duplicate-key", "a key appears twice in the same block; keep one of them (the other is probably a copy-paste slip)".to_string())
+    } else if lower.contains("unknown field") || lower.contains("unknown variant") {
+        (
+            "unknown-field",
+            format!(
+                "check the spelling of the field name; the allowed fields are listed in docs/matrix-format.md{}",
+                expected_hint(&msg)
+            ),
+        )
+    } else if lower.contains("missing field") || lower.contains("missing required") {
+        (
+            "missing-field",
+            "add the missing field; docs/matrix-format.md lists the required fields".to_string(),
+        )
+    } else if lower.contains("depth") || lower.contains("nesting") {
+        ("too-deep", format!("the file nests deeper than {MAX_DEPTH} levels; a matrix needs at most 7"))
+    } else if lower.contains("alias")
+        || lower.contains("budget")
+        || lower.contains("anchor")
+        || lower.contains("replay")
+    {
+        ("alias-budget", "the file uses YAML aliases (*name) that expand to far more data than a matrix holds; write the texts out instead of expanding aliases".to_string())
+    } else if lower.contains("invalid type") || lower.contains("expected") && !lower.contains("while") {
+        ("wrong-type", "the value has the wrong kind here (e.g. a list where a text is expected); compare with docs/matrix-format.md".to_string())
+    } else {
+        ("yaml-syntax", "fix the YAML syntax at this place (indentation, a missing colon or an unclosed quote are the usual causes)".to_string())
+    };
+    Diagnostic::error(code, at, msg).subject("file").help(help)
+}
+
+/// Drops a trailing " at line X column Y" that the parser adds: we print the place ourselves.
+fn strip_location(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) if msg[i..].contains("column") => msg[..i].trim_end_matches([',', ' ']).to_string(),
+        _ => msg.to_string(),
+    }
+}
+
+fn expected_hint(msg: &str) -> String {
+    msg.find("expected").map(|i| format!(" ({})", msg[i..].trim_end_matches('.'))).unwrap_or_default()
+}
+
+/// Expands the `--data` / `validate` arguments: a file stands for itself, a
+/// folder for every `*.yaml` / `*.yml` file directly in it, sorted by name.
+///
+/// # Errors
+/// A report naming the path that does not exist or cannot be listed.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|e| {
+                let mut r = Report::new(p);
+                r.push(
+                    Diagnostic::error("read", None, format!("cannot list the folder: {e}")).subject("folder"),
+                );
+                r
+            })?;
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|f| {
+                    f.is_file() && matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
+                })
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                let mut r = Report::new(p);
+                r.push(
+                    Diagnostic::error("read", None, "the folder holds no .yaml or .yml file")
+                        .subject("folder")
+                        .help("put matrix files in it, or name a file directly"),
+                );
+                return Err(r);
+            }
+            out.extend(files);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            let mut r = Report::new(p);
+            r.push(
+                Diagnostic::error("read", None, "no such file or folder")
+                    .subject("file")
+                    .help("check the path; without arguments the tool reads data/"),
+            );
+            return Err(r);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_a_billion_laughs_quickly_even_where_any_value_is_accepted() {
+        let mut s = String::from("a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
+        let mut prev = 'a';
+        for n in "bcdefghi".chars() {
+            s.push_str(&format!("{n}: &{n} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
+            prev = n;
+        }
+        let start = std::time::Instant::now();
+        let d = parse::<serde::de::IgnoredAny>(&s).unwrap_err();
+        assert_eq!(d.code, "alias-budget", "{d:?}");
+        assert!(start.elapsed().as_secs_f32() < 1.0);
+    }
+
+    #[test]
+    fn refuses_nesting_deeper_than_the_budget() {
+        let s = format!("x: {}{}\n", "[".repeat(MAX_DEPTH + 10), "]".repeat(MAX_DEPTH + 10));
+        assert_eq!(parse::<serde::de::IgnoredAny>(&s).unwrap_err().code, "too-deep");
+    }
+
+    #[test]
+    fn names_the_nearest_id_above_a_line() {
+        let t = "phases:\n  - id: a\n    activities:\n      - id: \"X-1\"\n        txt: 1\n";
+        assert_eq!(nearest_id(t, 5).as_deref(), Some("X-1"));
+        assert_eq!(nearest_id(t, 1), None);
+    }
+
+    #[test]
+    fn strips_the_parsers_own_location_suffix() {
+        assert_eq!(strip_location("invalid u32 at line 3 column 4"), "invalid u32");
+        assert_eq!(strip_location("no place here"), "no place here");
+    }
+}

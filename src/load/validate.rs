@@ -1,0 +1,798 @@
+//! Raw YAML -> validated [`Matrix`]: one function per rule of
+//! `matrix-format.md`. Every check pushes a [`Diagnostic`] and carries on, so
+//! that a file with several mistakes is reported whole in one run.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_saphyr::Spanned;
+use unicode_normalization::UnicodeNormalization;
+
+use super::raw::{RawActivity, RawMatrix, RawRules, RawText};
+use crate::diag::{Diagnostic, Report};
+use crate::fonts;
+use crate::model::{
+    AccountableRule, Activity, Date, Lang, Localized, Matrix, Party, Phase, ResponsibleRule, Role, RoleCell,
+    Rules, Source, Subphase,
+};
+
+/// Most parties a matrix may have: one printed column each.
+pub const MAX_PARTIES: usize = 8;
+/// Longest matrix id (it is part of every output file name).
+pub const MAX_MATRIX_ID: usize = 64;
+
+/// (line, column) of a spanned value, or `None` when the parser could not tell.
+fn at<T>(s: &Spanned<T>) -> Option<(u64, u64)> {
+    let l = s.referenced;
+    (l.line() > 0).then(|| (l.line(), l.column()))
+}
+
+/// `[a-z0-9]` then `[a-z0-9<extra>]*`.
+fn is_lower_id(s: &str, extra: &[u8]) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b[1..].iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || extra.contains(c))
+}
+
+/// `[A-Za-z0-9][A-Za-z0-9._-]*`.
+fn is_activity_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[1..].iter().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+}
+
+/// Trims a localized text and folds its line breaks: a blank line separates
+/// paragraphs (kept as `"\n\n"`), any other line break becomes one space.
+pub fn normalise_text(s: &str) -> String {
+    let unified = s.replace("\r\n", "\n").replace('\r', "\n");
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in unified.split('\n') {
+        let line = if current.is_empty() { line.trim() } else { line.trim_end() };
+        if line.trim_start().is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(std::mem::take(&mut current));
+            }
+        } else if current.is_empty() {
+            current.push_str(line);
+        } else {
+            current.push(' ');
+            current.push_str(line.trim_start());
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current);
+    }
+    paragraphs.join("\n\n")
+}
+
+/// Collects diagnostics while turning the raw matrix into the model.
+struct Checker<'r> {
+    report: &'r mut Report,
+    languages: Vec<Lang>,
+    /// Codes of the legend, in order.
+    codes: Vec<char>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, d: Diagnostic) {
+        self.report.push(d);
+    }
+
+    /// Checks one localized text: every language present, none blank, none
+    /// extra, every character drawable by the PDF fonts.
+    fn text(&mut self, raw: &RawText, what: &str, subject: &str, bold: bool) -> Localized {
+        let mut out = BTreeMap::new();
+        for (tag, value) in &raw.value {
+            let known = Lang::parse(tag).filter(|l| self.languages.contains(l));
+            let Some(lang) = known else {
+                let declared = self.declared();
+                self.push(
+                    Diagnostic::error(
+                        "unlisted-language",
+                        at(value),
+                        format!("{what} gives a text in '{tag}', which `languages` does not list"),
+                    )
+                    .subject(subject)
+                    .help(format!("remove the '{tag}' text, or add '{tag}' to `languages` ({declared}) and translate every text")),
+                );
+                continue;
+            };
+            let text = normalise_text(&value.value);
+            if text.is_empty() {
+                self.push(
+                    Diagnostic::error("empty-text", at(value), format!("{what} is empty in '{tag}'"))
+                        .subject(subject)
+                        .help(format!(
+                            "write the '{tag}' text, or remove the entry and every other '{tag}' text with it"
+                        )),
+                );
+            } else {
+                self.glyphs(&text, value, what, subject, &lang, bold);
+            }
+            out.insert(lang, text);
+        }
+        for lang in self.languages.clone() {
+            if !raw.value.contains_key(lang.as_str()) {
+                self.push(
+                    Diagnostic::error("missing-translation", at(raw), format!("{what} has no '{lang}' text"))
+                        .subject(subject)
+                        .help(format!("add a line `{lang}: \"...\"` with the {lang} translation; every text needs all of: {}", self.declared())),
+                );
+            }
+        }
+        Localized::new(out)
+    }
+
+    fn declared(&self) -> String {
+        self.languages.iter().map(Lang::as_str).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Refuses characters the shipped fonts cannot draw (they would print as empty boxes).
+    fn glyphs(
+        &mut self,
+        text: &str,
+        at_value: &Spanned<String>,
+        what: &str,
+        subject: &str,
+        lang: &Lang,
+        bold: bool,
+    ) {
+        let mut seen = HashSet::new();
+        for c in text.nfc() {
+            if c == '\n' || seen.contains(&c) {
+                continue;
+            }
+            let ok = fonts::regular().covers(c) && (!bold || fonts::bold().covers(c));
+            if !ok {
+                seen.insert(c);
+                self.push(
+                    Diagnostic::error(
+                        "missing-glyph",
+                        at(at_value),
+                        format!(
+                            "{what} ('{lang}') contains the character {} (U+{:04X}), which the PDF fonts cannot draw",
+                            if c.is_control() { "<control>".to_string() } else { format!("'{c}'") },
+                            c as u32
+                        ),
+                    )
+                    .subject(subject)
+                    .help("replace it with a character the fonts have (Latin, Greek, Cyrillic and common punctuation); a contract must never show an empty box"),
+                );
+            }
+        }
+    }
+
+    fn rules(&mut self, raw: &Spanned<RawRules>, base: Rules, subject: &str) -> Rules {
+        let mut rules = base;
+        let r = &raw.value;
+        if let Some(v) = &r.accountable {
+            match v.value.as_str() {
+                "exactly-one" => rules.accountable = AccountableRule::ExactlyOne,
+                "at-most-one" => rules.accountable = AccountableRule::AtMostOne,
+                "any" => rules.accountable = AccountableRule::Any,
+                other => self.push(
+                    Diagnostic::error(
+                        "bad-rule",
+                        at(v),
+                        format!("`accountable: {other}` is not a known rule"),
+                    )
+                    .subject(subject)
+                    .help("write one of: exactly-one, at-most-one, any"),
+                ),
+            }
+        }
+        if let Some(v) = &r.responsible {
+            match v.value.as_str() {
+                "at-least-one" => rules.responsible = ResponsibleRule::AtLeastOne,
+                "any" => rules.responsible = ResponsibleRule::Any,
+                other => self.push(
+                    Diagnostic::error(
+                        "bad-rule",
+                        at(v),
+                        format!("`responsible: {other}` is not a known rule"),
+                    )
+                    .subject(subject)
+                    .help("write one of: at-least-one, any"),
+                ),
+            }
+        }
+        for (field, slot) in
+            [("accountable_role", &r.accountable_role), ("responsible_role", &r.responsible_role)]
+        {
+            let Some(v) = slot else { continue };
+            let mut chars = v.value.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if self.codes.contains(&c) => {
+                    if field == "accountable_role" {
+                        rules.accountable_role = c;
+                    } else {
+                        rules.responsible_role = c;
+                    }
+                }
+                _ => {
+                    let codes: String = self.codes.iter().collect();
+                    self.push(
+                        Diagnostic::error(
+                            "bad-rule",
+                            at(v),
+                            format!("`{field}: {}` is not a role code of the legend", v.value),
+                        )
+                        .subject(subject)
+                        .help(format!("write one of the codes declared under `roles:` ({codes})")),
+                    )
+                }
+            }
+        }
+        rules
+    }
+}
+
+/// Validates `raw` (parsed from `source_text`) into a [`Matrix`]. Errors and
+/// warnings go to `report`; `None` when there was at least one error.
+pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> Option<Matrix> {
+    let mut c = Checker { report, languages: Vec::new(), codes: Vec::new() };
+
+    if raw.schema.value != 1 {
+        c.push(
+            Diagnostic::error(
+                "schema",
+                at(&raw.schema),
+                format!("`schema: {}` is not supported; this tool reads schema 1", raw.schema.value),
+            )
+            .subject("matrix")
+            .help("set `schema: 1` and follow the schema-1 format (docs/matrix-format.md)"),
+        );
+    }
+    let id = raw.id.value.clone();
+    if !is_lower_id(&id, b"-") || id.len() > MAX_MATRIX_ID {
+        c.push(
+            Diagnostic::error("bad-id", at(&raw.id), format!("the matrix id '{id}' is not valid"))
+                .subject("matrix")
+                .help("use at most 64 lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `llmaas`; it becomes part of every file name"),
+        );
+    }
+    let subject_m = format!("matrix {id}");
+    let version = raw.version.value.trim().to_owned();
+    if version.is_empty() {
+        c.push(
+            Diagnostic::error("empty-text", at(&raw.version), "the version is empty")
+                .subject(&subject_m)
+                .help("write the version in quotes, e.g. `version: \"1.0\"`; it is printed on every output"),
+        );
+    }
+    let date = Date::parse_iso(raw.date.value.trim());
+    if date.is_none() {
+        c.push(
+            Diagnostic::error(
+                "bad-date",
+                at(&raw.date),
+                format!("'{}' is not a calendar date in the form YYYY-MM-DD", raw.date.value),
+            )
+            .subject(&subject_m)
+            .help("write the \"as of\" date as year-month-day, e.g. `date: 2026-11-23`"),
+        );
+    }
+
+    // Languages first: every localized text is checked against them.
+    let mut languages = Vec::new();
+    for tag in &raw.languages.value {
+        match Lang::parse(&tag.value) {
+            None => c.push(
+                Diagnostic::error("bad-language", at(tag), format!("'{}' is not a language tag", tag.value))
+                    .subject(&subject_m)
+                    .help("use a two- or three-letter lowercase BCP 47 primary tag, e.g. de, en, fr"),
+            ),
+            Some(l) if languages.contains(&l) => c.push(
+                Diagnostic::error(
+                    "duplicate-language",
+                    at(tag),
+                    format!("the language '{l}' is listed twice"),
+                )
+                .subject(&subject_m)
+                .help("list each language once under `languages`"),
+            ),
+            Some(l) => languages.push(l),
+        }
+    }
+    if raw.languages.value.is_empty() {
+        c.push(
+            Diagnostic::error("bad-language", at(&raw.languages), "`languages` is empty")
+                .subject(&subject_m)
+                .help("list at least the source language, e.g. `languages: [de, en]`"),
+        );
+    }
+    let source_language = Lang::parse(&raw.source_language.value).filter(|l| languages.contains(l));
+    if source_language.is_none() {
+        c.push(
+            Diagnostic::error(
+                "source-language",
+                at(&raw.source_language),
+                format!("the source language '{}' is not listed in `languages`", raw.source_language.value),
+            )
+            .subject(&subject_m)
+            .help(
+                "add it to `languages`, or correct `source_language` to the language the text was written in",
+            ),
+        );
+    }
+    c.languages = languages.clone();
+
+    let title = c.text(&raw.title, "the title", &subject_m, true);
+    let intro = raw.intro.as_ref().map(|t| c.text(t, "the intro", &subject_m, false));
+    let notes = raw
+        .notes
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, t)| c.text(t, &format!("closing note {}", i + 1), &subject_m, false))
+        .collect();
+
+    // Legend.
+    let mut roles = Vec::new();
+    for r in &raw.roles.value {
+        let code_s = r.code.value.as_str();
+        let mut chars = code_s.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(ch), None) if ch.is_ascii_uppercase() => ch,
+            _ => {
+                c.push(
+                    Diagnostic::error(
+                        "bad-role-code",
+                        at(&r.code),
+                        format!("the role code '{code_s}' is not one uppercase letter"),
+                    )
+                    .subject("legend")
+                    .help("give each role a single uppercase ASCII letter, e.g. R, A, C, I"),
+                );
+                continue;
+            }
+        };
+        if c.codes.contains(&code) {
+            c.push(
+                Diagnostic::error(
+                    "duplicate-role",
+                    at(&r.code),
+                    format!("the role code '{code}' is declared twice"),
+                )
+                .subject(format!("role {code}"))
+                .help("give every role of the legend its own letter"),
+            );
+            continue;
+        }
+        c.codes.push(code);
+        let subject = format!("role {code}");
+        let name = c.text(&r.name, &format!("the name of role {code}"), &subject, true);
+        let description = c.text(&r.description, &format!("the description of role {code}"), &subject, false);
+        roles.push(Role { code, name, description });
+    }
+    if raw.roles.value.is_empty() {
+        c.push(
+            Diagnostic::error("no-roles", at(&raw.roles), "the legend `roles` is empty")
+                .subject(&subject_m)
+                .help("declare the roles, usually R, A, C and I, each with a name and a description"),
+        );
+    }
+
+    let rules = match &raw.rules {
+        Some(r) => c.rules(r, Rules::default(), "matrix rules"),
+        None => Rules::default(),
+    };
+    for (field, code) in
+        [("accountable_role", rules.accountable_role), ("responsible_role", rules.responsible_role)]
+    {
+        let explicit = raw.rules.as_ref().is_some_and(|r| {
+            if field == "accountable_role" {
+                r.value.accountable_role.is_some()
+            } else {
+                r.value.responsible_role.is_some()
+            }
+        });
+        if !explicit && !c.codes.contains(&code) && !c.codes.is_empty() {
+            c.push(
+                Diagnostic::error(
+                    "bad-rule",
+                    raw.rules.as_ref().and_then(at).or(at(&raw.roles)),
+                    format!("the rules count role '{code}' ({field}), but the legend does not declare it"),
+                )
+                .subject("matrix rules")
+                .help(format!("declare '{code}' under `roles:`, or set `rules.{field}` to a declared code")),
+            );
+        }
+    }
+
+    // Parties.
+    let mut parties: Vec<Party> = Vec::new();
+    for p in &raw.parties.value {
+        let pid = p.id.value.clone();
+        if !is_lower_id(&pid, b"_-") {
+            c.push(
+                Diagnostic::error("bad-id", at(&p.id), format!("the party id '{pid}' is not valid"))
+                    .subject(format!("party {pid}"))
+                    .help("use lowercase letters, digits, '-' and '_', starting with a letter or digit, e.g. `customer`"),
+            );
+        }
+        if parties.iter().any(|q| q.id == pid) {
+            c.push(
+                Diagnostic::error("duplicate-id", at(&p.id), format!("the party id '{pid}' is used twice"))
+                    .subject(format!("party {pid}"))
+                    .help("give every party its own id"),
+            );
+            continue;
+        }
+        let name = c.text(&p.name, &format!("the name of party {pid}"), &format!("party {pid}"), true);
+        parties.push(Party { id: pid, name });
+    }
+    let n = raw.parties.value.len();
+    if n == 0 || n > MAX_PARTIES {
+        c.push(
+            Diagnostic::error(
+                "party-count",
+                at(&raw.parties),
+                format!("the matrix has {n} parties; it must have 1 to {MAX_PARTIES}"),
+            )
+            .subject(&subject_m)
+            .help("declare between one and eight parties under `parties:`; each becomes a column"),
+        );
+    }
+
+    // Phases and activities.
+    let mut section_ids: HashMap<String, ()> = HashMap::new();
+    let mut activity_ids: HashSet<String> = HashSet::new();
+    let mut phases = Vec::new();
+    let party_index: HashMap<&str, usize> =
+        parties.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+    let mut ctx = ActivityCtx {
+        party_index: &party_index,
+        party_count: parties.len(),
+        rules,
+        activity_ids: &mut activity_ids,
+    };
+
+    let mut section_id = |c: &mut Checker<'_>, s: &Spanned<String>, kind: &str| -> String {
+        let sid = s.value.clone();
+        if !is_lower_id(&sid, b"-") {
+            c.push(
+                Diagnostic::error("bad-id", at(s), format!("the {kind} id '{sid}' is not valid"))
+                    .subject(format!("{kind} {sid}"))
+                    .help("use lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `define-needs`"),
+            );
+        }
+        if section_ids.insert(sid.clone(), ()).is_some() {
+            c.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    at(s),
+                    format!("the id '{sid}' is used by another phase or subphase"),
+                )
+                .subject(format!("{kind} {sid}"))
+                .help("give every phase and subphase its own id"),
+            );
+        }
+        sid
+    };
+
+    for p in &raw.phases.value {
+        let pid = section_id(&mut c, &p.id, "phase");
+        let subject = format!("phase {pid}");
+        let title = c.text(&p.title, &format!("the title of phase {pid}"), &subject, true);
+        let intro =
+            p.intro.as_ref().map(|t| c.text(t, &format!("the intro of phase {pid}"), &subject, false));
+        let activities: Vec<Activity> =
+            p.activities.iter().flatten().map(|a| activity(&mut c, &mut ctx, a)).collect();
+        let mut subphases = Vec::new();
+        for s in p.subphases.iter().flatten() {
+            let sid = section_id(&mut c, &s.id, "subphase");
+            let subject = format!("subphase {sid}");
+            let title = c.text(&s.title, &format!("the title of subphase {sid}"), &subject, true);
+            let intro =
+                s.intro.as_ref().map(|t| c.text(t, &format!("the intro of subphase {sid}"), &subject, false));
+            let acts: Vec<Activity> =
+                s.activities.value.iter().map(|a| activity(&mut c, &mut ctx, a)).collect();
+            if s.activities.value.is_empty() {
+                c.push(
+                    Diagnostic::error(
+                        "empty-section",
+                        at(&s.activities),
+                        format!("subphase {sid} has no activity"),
+                    )
+                    .subject(&subject)
+                    .help("add at least one activity under `activities:`, or remove the subphase"),
+                );
+            }
+            let notes = s
+                .notes
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, t)| c.text(t, &format!("note {} of subphase {sid}", i + 1), &subject, false))
+                .collect();
+            subphases.push(Subphase { id: sid, title, intro, activities: acts, notes });
+        }
+        let own = p.activities.as_ref().map_or(0, Vec::len);
+        let in_subs: usize = p.subphases.iter().flatten().map(|s| s.activities.value.len()).sum();
+        if own + in_subs == 0 {
+            c.push(
+                Diagnostic::error("empty-section", at(&p.id), format!("phase {pid} has no activity"))
+                    .subject(&subject)
+                    .help("add at least one activity to the phase or to one of its subphases, or remove the phase"),
+            );
+        }
+        let notes = p
+            .notes
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, t)| c.text(t, &format!("note {} of phase {pid}", i + 1), &subject, false))
+            .collect();
+        phases.push(Phase { id: pid, title, intro, activities, subphases, notes });
+    }
+    if raw.phases.value.is_empty() {
+        c.push(
+            Diagnostic::error("no-phases", at(&raw.phases), "the matrix has no phase")
+                .subject(&subject_m)
+                .help("add at least one phase with at least one activity under `phases:`"),
+        );
+    }
+
+    if c.report.has_errors() {
+        return None;
+    }
+    Some(Matrix {
+        id,
+        version,
+        date: date?,
+        source_language: source_language?,
+        languages,
+        title,
+        intro,
+        notes,
+        roles,
+        rules,
+        parties,
+        phases,
+        source,
+    })
+}
+
+struct ActivityCtx<'a> {
+    party_index: &'a HashMap<&'a str, usize>,
+    party_count: usize,
+    rules: Rules,
+    activity_ids: &'a mut HashSet<String>,
+}
+
+fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, sa: &Spanned<RawActivity>) -> Activity {
+    let a = &sa.value;
+    let aid = a.id.value.clone();
+    let subject = format!("activity {aid}");
+    if !is_activity_id(&aid) {
+        c.push(
+            Diagnostic::error("bad-id", at(&a.id), format!("the activity id '{aid}' is not valid"))
+                .subject(&subject)
+                .help("use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. `LLMAAS-SEC-04`"),
+        );
+    }
+    if !ctx.activity_ids.insert(aid.clone()) {
+        c.push(
+            Diagnostic::error(
+                "duplicate-id",
+                at(&a.id),
+                format!("the activity id '{aid}' is used twice in this file"),
+            )
+            .subject(&subject)
+            .help(
+                "give every activity its own id, and never reuse an id once published: GRC tools key on it",
+            ),
+        );
+    }
+    let text = c.text(&a.text, &format!("the text of activity {aid}"), &subject, false);
+    let note = a.note.as_ref().map(|t| c.text(t, &format!("the note of activity {aid}"), &subject, false));
+
+    let mut cells = vec![RoleCell::default(); ctx.party_count];
+    if let Some(roles) = &a.roles {
+        for (party, cell) in &roles.value {
+            let Some(&i) = ctx.party_index.get(party.as_str()) else {
+                let known: Vec<&str> = ctx
+                    .party_index
+                    .keys()
+                    .copied()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                c.push(
+                    Diagnostic::error(
+                        "unknown-party",
+                        at(cell).or(at(roles)),
+                        format!("the roles name the party '{party}', which `parties` does not declare"),
+                    )
+                    .subject(&subject)
+                    .help(format!(
+                        "use one of the declared party ids ({}), or declare '{party}' under `parties:`",
+                        known.join(", ")
+                    )),
+                );
+                continue;
+            };
+            cells[i] = role_cell(c, cell, &subject, party);
+        }
+    }
+
+    let rules = match &a.rules {
+        Some(r) => {
+            let rules = c.rules(r, ctx.rules, &subject);
+            c.push(
+                Diagnostic::warning(
+                    "rules-override",
+                    at(r),
+                    format!("this activity overrides the matrix rules ({})", describe_rules(&r.value)),
+                )
+                .subject(&subject)
+                .help("intended exceptions are fine; make sure the contract means it"),
+            );
+            Some(rules)
+        }
+        None => None,
+    };
+    let effective = rules.unwrap_or(ctx.rules);
+    check_rules(c, sa, &cells, effective, &subject, ctx.party_index);
+    Activity { id: aid, text, roles: cells, note, rules_override: rules }
+}
+
+fn describe_rules(r: &RawRules) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("accountable", &r.accountable),
+        ("responsible", &r.responsible),
+        ("accountable_role", &r.accountable_role),
+        ("responsible_role", &r.responsible_role),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{k}: {}", v.value));
+        }
+    }
+    parts.join(", ")
+}
+
+/// Parses one role cell: letters of the legend, each at most once, separated
+/// by nothing, commas or spaces, any case; returns them in legend order.
+fn role_cell(c: &mut Checker<'_>, cell: &Spanned<Option<String>>, subject: &str, party: &str) -> RoleCell {
+    let raw = cell.value.as_deref().unwrap_or("");
+    let mut held = vec![false; c.codes.len()];
+    for ch in raw.chars() {
+        if ch == ',' || ch.is_whitespace() {
+            continue;
+        }
+        let up = ch.to_ascii_uppercase();
+        match c.codes.iter().position(|&k| k == up) {
+            Some(i) if held[i] => c.push(
+                Diagnostic::error(
+                    "repeated-role",
+                    at(cell),
+                    format!("party {party} holds '{up}' twice in '{raw}'"),
+                )
+                .subject(subject)
+                .help(format!("write each letter once, e.g. `{party}: {}`", dedup(raw))),
+            ),
+            Some(i) => held[i] = true,
+            None => {
+                let codes: String = c.codes.iter().collect();
+                c.push(
+                    Diagnostic::error(
+                        "unknown-role",
+                        at(cell),
+                        format!(
+                            "party {party} has the role letter '{ch}', which the legend does not declare"
+                        ),
+                    )
+                    .subject(subject)
+                    .help(format!(
+                        "use only the letters declared under `roles:` ({codes}), or add '{ch}' to the legend"
+                    )),
+                )
+            }
+        }
+    }
+    RoleCell::from_normalised(c.codes.iter().zip(&held).filter(|(_, h)| **h).map(|(k, _)| *k).collect())
+}
+
+fn dedup(raw: &str) -> String {
+    let mut out = String::new();
+    for ch in raw.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_uppercase()) {
+        if !out.contains(ch) {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn check_rules(
+    c: &mut Checker<'_>,
+    sa: &Spanned<RawActivity>,
+    cells: &[RoleCell],
+    rules: Rules,
+    subject: &str,
+    party_index: &HashMap<&str, usize>,
+) {
+    let mut names = vec![""; cells.len()];
+    for (id, &i) in party_index {
+        names[i] = id;
+    }
+    let holders = |code: char| -> Vec<&str> {
+        cells.iter().enumerate().filter(|(_, r)| r.contains(code)).map(|(i, _)| names[i]).collect()
+    };
+    let place = sa.value.roles.as_ref().and_then(at).or(at(&sa.value.id));
+    let a = rules.accountable_role;
+    let holding_a = holders(a);
+    let bad_a = match rules.accountable {
+        AccountableRule::ExactlyOne => holding_a.len() != 1,
+        AccountableRule::AtMostOne => holding_a.len() > 1,
+        AccountableRule::Any => false,
+    };
+    if bad_a {
+        let (msg, help) = if holding_a.is_empty() {
+            (
+                format!("no party holds '{a}' (accountable); exactly one must"),
+                format!(
+                    "give '{a}' to the one party that answers for this activity; if the contract deliberately names nobody, add `rules: {{accountable: at-most-one}}` to this activity"
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "{} parties hold '{a}' (accountable): {}; {} may",
+                    holding_a.len(),
+                    holding_a.join(", "),
+                    if rules.accountable == AccountableRule::ExactlyOne {
+                        "exactly one"
+                    } else {
+                        "at most one"
+                    }
+                ),
+                format!(
+                    "keep '{a}' for the one party that answers for this activity and remove it from the others; if shared accountability is intended, add `rules: {{accountable: any}}` to this activity"
+                ),
+            )
+        };
+        c.push(Diagnostic::error("accountable-count", place, msg).subject(subject).help(help));
+    }
+    let r = rules.responsible_role;
+    if rules.responsible == ResponsibleRule::AtLeastOne && holders(r).is_empty() {
+        c.push(
+            Diagnostic::error("responsible-missing", place, format!("no party holds '{r}' (responsible); at least one must"))
+                .subject(subject)
+                .help(format!("give '{r}' to the party that carries the activity out; if that is intended, add `rules: {{responsible: any}}` to this activity")),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_line_breaks_and_keeps_paragraphs() {
+        assert_eq!(normalise_text("  a\nb  "), "a b");
+        assert_eq!(normalise_text("a\n\nb\n"), "a\n\nb");
+        assert_eq!(normalise_text("a\r\n\r\nb\r\nc"), "a\n\nb c");
+        assert_eq!(normalise_text("a\n \n\n b"), "a\n\nb");
+        assert_eq!(normalise_text("keep  inner   spaces"), "keep  inner   spaces");
+        assert_eq!(normalise_text(" \n "), "");
+    }
+
+    #[test]
+    fn checks_id_patterns() {
+        assert!(is_lower_id("llmaas", b"-"));
+        assert!(is_lower_id("9a-b", b"-"));
+        assert!(!is_lower_id("-a", b"-"));
+        assert!(!is_lower_id("A", b"-"));
+        assert!(!is_lower_id("a_b", b"-"));
+        assert!(is_lower_id("a_b", b"_-"));
+        assert!(is_activity_id("LLMAAS-SEC-04"));
+        assert!(is_activity_id("a.b_c-1"));
+        assert!(!is_activity_id(".a"));
+        assert!(!is_activity_id("a b"));
+        assert!(!is_activity_id(""));
+    }
+}
