@@ -1,0 +1,65 @@
+//! Helpers shared by the end-to-end tests: a scratch folder per test and a
+//! way to run the binary in it.
+
+#![allow(dead_code, reason = "each test module uses a different subset")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The repository root (where `data/` and `templates/` are).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The canonical matrix.
+pub fn llmaas() -> PathBuf {
+    root().join("data/llmaas.yaml")
+}
+
+/// A fixture under `tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// A fresh, empty folder for one test, under cargo's target tmpdir.
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("it")
+        .join(format!("{name}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch folder");
+    dir
+}
+
+/// A command for the binary, run from `cwd`.
+pub fn cmd(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_raci-annex"));
+    c.current_dir(cwd);
+    c
+}
+
+/// Runs the binary with `args` from `cwd`.
+pub fn run(cwd: &Path, args: &[&str]) -> Output {
+    cmd(cwd).args(args).output().expect("run raci-annex")
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every file name in `dir`, sorted.
+pub fn list(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| r.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
