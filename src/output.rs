@@ -82,9 +82,9 @@ pub fn stage(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<Staged, Output
     let final_path = dir.join(file_name);
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut file =
-        tempfile::Builder::new().prefix(&prefix).suffix(".tmp").tempfile_in(dir).map_err(|source| {
-            OutputError { action: "create a temporary file for", path: final_path.clone(), source }
-        })?;
+        readable(tempfile::Builder::new().prefix(&prefix).suffix(".tmp")).tempfile_in(dir).map_err(
+            |source| OutputError { action: "create a temporary file for", path: final_path.clone(), source },
+        )?;
     file.write_all(bytes).and_then(|()| file.flush()).map_err(|source| OutputError {
         action: "write",
         path: final_path.clone(),
@@ -96,6 +96,18 @@ pub fn stage(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<Staged, Output
         sha256: crate::load::hex(&Sha256::digest(bytes)),
         temp: file.into_temp_path(),
     })
+}
+
+/// Outputs are meant to be shared: read-write for the owner, readable by
+/// others, less what the umask removes (a temporary file would be 0600).
+fn readable<'a, 'b>(b: &'b mut tempfile::Builder<'a, 'a>) -> &'b mut tempfile::Builder<'a, 'a> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    b
 }
 
 /// Stages `SHA256SUMS` for `files`, then renames every staged file into place.

@@ -1,0 +1,291 @@
+//! From composed pages to PDF bytes: printpdf serialises pages and fonts;
+//! lopdf then adds what printpdf 0.12 lacks or gets wrong for an archive
+//! (see notes: no subsetting without `text_layout`, a bogus PDF/X key, no
+//! XMP, no `/Lang`, a flat re-sorted outline, process-global random ids).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
+use printpdf::{FontId, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, TextItem};
+use sha2::{Digest, Sha256};
+
+use super::compose::{Composed, FONT_BOLD, FONT_REGULAR, Mark};
+use crate::fonts::{self, Face};
+use crate::render::Job;
+
+/// The freely licensed sRGB profile of Debian's icc-profiles-free.
+const SRGB_ICC: &[u8] = include_bytes!("../../../templates/icc/sRGB.icc");
+
+pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
+    let m = job.matrix;
+    let title = m.title.get(job.lang).to_string();
+    let mut doc = PdfDocument::new(&title);
+
+    // Fonts: our own subsets, under fixed names, so ids never depend on the process.
+    let used = used_chars(&c.pages);
+    let mut seed = Sha256::new();
+    for (name, face, ps_name) in
+        [(FONT_REGULAR, fonts::regular(), fonts::REGULAR_NAME), (FONT_BOLD, fonts::bold(), fonts::BOLD_NAME)]
+    {
+        let Some(chars) = used.get(name) else { continue };
+        let (bytes, tag) = subset(face, chars)?;
+        seed.update(&bytes);
+        let mut warnings = Vec::new();
+        let mut parsed = printpdf::ParsedFont::from_bytes(&bytes, 0, &mut warnings)
+            .ok_or_else(|| format!("the {ps_name} subset does not parse"))?;
+        parsed.font_name = Some(format!("{tag}+{ps_name}"));
+        doc.resources.fonts.map.insert(FontId(name.to_string()), PdfFont::new(parsed));
+    }
+
+    let (wmm, hmm) = job.layout.page_mm();
+    doc.pages =
+        c.pages.into_iter().map(|ops| PdfPage::new(printpdf::Mm(wmm), printpdf::Mm(hmm), ops)).collect();
+
+    let date = printpdf::OffsetDateTime::from_unix_timestamp(m.date.unix_midnight())
+        .map_err(|e| format!("date out of range: {e:?}"))?;
+    let subject = format!("{} – {} {}", job.strings.legend_heading, m.id, m.version);
+    let keywords = vec!["RACI".to_string(), m.id.clone(), m.version.clone(), job.lang.to_string()];
+    {
+        let info = &mut doc.metadata.info;
+        info.document_title = title.clone();
+        info.author = crate::TOOL.to_string();
+        info.creator = crate::TOOL.to_string();
+        info.producer = crate::TOOL.to_string();
+        info.subject = subject.clone();
+        info.keywords = keywords.clone();
+        info.creation_date = date;
+        info.modification_date = date;
+        info.metadata_date = date;
+        info.identifier = String::new();
+    }
+
+    let opts = PdfSaveOptions { optimize: true, subset_fonts: false, secure: true, image_optimization: None };
+    let mut warnings = Vec::new();
+    let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+
+    let iso = format!("{}T00:00:00Z", m.date);
+    let pdf_date = format!("D:{:04}{:02}{:02}000000Z", m.date.year, m.date.month, m.date.day);
+    lo.version = "1.7".to_string();
+    let info_id = lo.trailer.get(b"Info").and_then(Object::as_reference).map_err(|e| e.to_string())?;
+    if let Ok(Object::Dictionary(info)) = lo.get_object_mut(info_id) {
+        info.remove(b"GTS_PDFXVersion");
+        info.remove(b"Identifier");
+        info.remove(b"Trapped");
+        info.set("CreationDate", Object::string_literal(pdf_date.clone()));
+        info.set("ModDate", Object::string_literal(pdf_date));
+    }
+
+    let xmp = xmp(&title, &subject, &keywords.join(", "), job.lang.as_str(), &iso);
+    let mut xmp_stream = Stream::new(
+        Dictionary::from_iter(vec![("Type", "Metadata".into()), ("Subtype", "XML".into())]),
+        xmp.into_bytes(),
+    );
+    xmp_stream.allows_compression = false;
+    let xmp_id = lo.add_object(xmp_stream);
+
+    let mut icc = Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), SRGB_ICC.to_vec());
+    let _ = icc.compress();
+    let icc_id = lo.add_object(icc);
+    let intent = Dictionary::from_iter(vec![
+        ("Type", "OutputIntent".into()),
+        ("S", "GTS_PDFA1".into()),
+        ("OutputConditionIdentifier", Object::string_literal("sRGB IEC61966-2.1")),
+        ("Info", Object::string_literal("sRGB IEC61966-2.1")),
+        ("DestOutputProfile", Object::Reference(icc_id)),
+    ]);
+
+    let pages: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    let outline_id = outline(&mut lo, &c.outline, &pages);
+
+    let root_id = lo.trailer.get(b"Root").and_then(Object::as_reference).map_err(|e| e.to_string())?;
+    if let Ok(Object::Dictionary(cat)) = lo.get_object_mut(root_id) {
+        cat.set("Lang", Object::string_literal(job.lang.as_str()));
+        cat.set("Metadata", Object::Reference(xmp_id));
+        cat.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
+        cat.set("ViewerPreferences", Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))]));
+        if let Some(id) = outline_id {
+            cat.set("Outlines", Object::Reference(id));
+            cat.set("PageMode", "UseOutlines");
+        }
+    }
+
+    // The document id: a digest of what determines the content, never a random number.
+    seed.update(m.source.sha256.as_bytes());
+    seed.update(job.lang.as_str().as_bytes());
+    seed.update(crate::TOOL.as_bytes());
+    let id = seed.finalize()[..16].to_vec();
+    lo.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(id.clone(), StringFormat::Hexadecimal),
+            Object::String(id, StringFormat::Hexadecimal),
+        ]),
+    );
+
+    // printpdf 0.12 leaves fonts and page contents uncompressed; the XMP
+    // packet stays readable (allows_compression = false).
+    lo.compress();
+    let mut out = Vec::new();
+    lo.save_to(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Every character shown with each font, from the page operations.
+fn used_chars(pages: &[Vec<Op>]) -> BTreeMap<String, BTreeSet<char>> {
+    let mut used: BTreeMap<String, BTreeSet<char>> = BTreeMap::new();
+    let mut current = String::new();
+    for op in pages.iter().flatten() {
+        match op {
+            Op::SetFont { font: printpdf::PdfFontHandle::External(id), .. } => current.clone_from(&id.0),
+            Op::ShowText { items } => {
+                let set = used.entry(current.clone()).or_default();
+                for item in items {
+                    if let TextItem::Text(s) = item {
+                        set.extend(s.chars());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    used
+}
+
+/// Subsets `face` to the glyphs of `chars` (plus .notdef) and names the
+/// subset with a tag derived from its content.
+fn subset(face: &Face, chars: &BTreeSet<char>) -> Result<(Vec<u8>, String), String> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{CmapTarget, SubsetProfile};
+    let mut gids: Vec<u16> = chars.iter().filter_map(|&c| face.glyph(c)).collect();
+    gids.sort_unstable();
+    gids.dedup();
+    gids.retain(|&g| g != 0);
+    gids.insert(0, 0);
+    let data = ReadScope::new(face.bytes).read::<FontData<'_>>().map_err(|e| e.to_string())?;
+    let provider = data.table_provider(0).map_err(|e| e.to_string())?;
+    let bytes = allsorts::subset::subset(&provider, &gids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+        .map_err(|e| e.to_string())?;
+    let digest = Sha256::digest(&bytes);
+    let tag: String = digest.iter().take(6).map(|b| char::from(b'A' + b % 26)).collect();
+    Ok((bytes, tag))
+}
+
+/// UTF-16BE with a byte order mark: how PDF text strings carry any character.
+fn text_string(s: &str) -> Object {
+    let mut b = vec![0xFE, 0xFF];
+    for u in s.encode_utf16() {
+        b.extend_from_slice(&u.to_be_bytes());
+    }
+    Object::String(b, StringFormat::Hexadecimal)
+}
+
+/// Writes the outline: entries in document order, subphases nested under
+/// their phase, each landing on its heading (`/XYZ` with its y).
+fn outline(lo: &mut lopdf::Document, marks: &[Mark], pages: &[ObjectId]) -> Option<ObjectId> {
+    if marks.is_empty() {
+        return None;
+    }
+    let root = lo.new_object_id();
+    // Tree: top-level items with their children.
+    let mut tops: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, mk) in marks.iter().enumerate() {
+        match (mk.level, tops.last_mut()) {
+            (1, Some(last)) => last.1.push(i),
+            _ => tops.push((i, Vec::new())),
+        }
+    }
+    let ids: Vec<ObjectId> = marks.iter().map(|_| lo.new_object_id()).collect();
+    let dest = |mk: &Mark| -> Object {
+        let page = pages.get(mk.page).copied().unwrap_or(pages[0]);
+        Object::Array(vec![
+            Object::Reference(page),
+            "XYZ".into(),
+            Object::Null,
+            Object::Real(mk.y),
+            Object::Null,
+        ])
+    };
+    let set_item = |lo: &mut lopdf::Document,
+                    i: usize,
+                    parent: ObjectId,
+                    prev: Option<usize>,
+                    next: Option<usize>,
+                    kids: &[usize]| {
+        let mut d = Dictionary::from_iter(vec![
+            ("Title", text_string(&marks[i].title)),
+            ("Parent", Object::Reference(parent)),
+            ("Dest", dest(&marks[i])),
+        ]);
+        if let Some(p) = prev {
+            d.set("Prev", Object::Reference(ids[p]));
+        }
+        if let Some(n) = next {
+            d.set("Next", Object::Reference(ids[n]));
+        }
+        if let (Some(f), Some(l)) = (kids.first(), kids.last()) {
+            d.set("First", Object::Reference(ids[*f]));
+            d.set("Last", Object::Reference(ids[*l]));
+            d.set("Count", Object::Integer(kids.len() as i64));
+        }
+        lo.set_object(ids[i], d);
+    };
+    for (k, (i, kids)) in tops.iter().enumerate() {
+        let prev = k.checked_sub(1).map(|p| tops[p].0);
+        let next = tops.get(k + 1).map(|t| t.0);
+        set_item(lo, *i, root, prev, next, kids);
+        for (j, kid) in kids.iter().enumerate() {
+            let prev = j.checked_sub(1).map(|p| kids[p]);
+            let next = kids.get(j + 1).copied();
+            set_item(lo, *kid, ids[*i], prev, next, &[]);
+        }
+    }
+    let total = marks.len() as i64;
+    lo.set_object(
+        root,
+        Dictionary::from_iter(vec![
+            ("Type", "Outlines".into()),
+            ("First", Object::Reference(ids[tops[0].0])),
+            ("Last", Object::Reference(ids[tops[tops.len() - 1].0])),
+            ("Count", Object::Integer(total)),
+        ]),
+    );
+    Some(root)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The XMP packet: PDF/A-2b identification and the same properties as the Info dictionary.
+fn xmp(title: &str, subject: &str, keywords: &str, lang: &str, iso: &str) -> String {
+    let (title, subject, keywords, tool) =
+        (xml_escape(title), xml_escape(subject), xml_escape(keywords), xml_escape(crate::TOOL));
+    format!(
+        r#"<?xpacket begin="﻿" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+    xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+   <pdfaid:part>2</pdfaid:part>
+   <pdfaid:conformance>B</pdfaid:conformance>
+   <dc:format>application/pdf</dc:format>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+   <dc:creator><rdf:Seq><rdf:li>{tool}</rdf:li></rdf:Seq></dc:creator>
+   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{subject}</rdf:li></rdf:Alt></dc:description>
+   <dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>
+   <xmp:CreatorTool>{tool}</xmp:CreatorTool>
+   <xmp:CreateDate>{iso}</xmp:CreateDate>
+   <xmp:ModifyDate>{iso}</xmp:ModifyDate>
+   <xmp:MetadataDate>{iso}</xmp:MetadataDate>
+   <pdf:Producer>{tool}</pdf:Producer>
+   <pdf:Keywords>{keywords}</pdf:Keywords>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"#
+    )
+}
