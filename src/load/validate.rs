@@ -67,6 +67,13 @@ pub fn normalise_text(s: &str) -> String {
     paragraphs.join("\n\n")
 }
 
+/// Whether a line ends with a literal block indicator: `|`, `|-`, `|+2`, maybe a comment.
+fn ends_with_literal_indicator(line: &str) -> bool {
+    let code = line.split(" #").next().unwrap_or(line).trim_end();
+    let tail = code.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+    tail.ends_with('|') && (tail.len() == 1 || tail[..tail.len() - 1].ends_with([' ', ':', '-']))
+}
+
 /// Collects diagnostics while turning the raw matrix into the model.
 struct Checker<'r> {
     report: &'r mut Report,
@@ -76,6 +83,19 @@ struct Checker<'r> {
 }
 
 impl Checker<'_> {
+    /// Whether the scalar at `value` is a literal block (`|`), whose line
+    /// breaks are still those of the file.
+    fn is_literal_block(&self, value: &Spanned<String>) -> bool {
+        let (line, col) = (value.referenced.line(), value.referenced.column());
+        let Some(src) = self.report.source.as_deref() else { return false };
+        let Some(idx) = line.checked_sub(1).map(|i| i as usize) else { return false };
+        let mut lines = src.lines().skip(idx.saturating_sub(1));
+        let (before, at) = if idx == 0 { (None, lines.next()) } else { (lines.next(), lines.next()) };
+        let here = at.map(|t| t.chars().skip(col.saturating_sub(1) as usize).find(|c| !c.is_whitespace()));
+        // The span points at the `|` indicator or at the block's first line.
+        here == Some(Some('|')) || before.is_some_and(ends_with_literal_indicator)
+    }
+
     fn push(&mut self, d: Diagnostic) {
         self.report.push(d);
     }
@@ -99,7 +119,14 @@ impl Checker<'_> {
                 );
                 continue;
             };
-            let text = normalise_text(&value.value);
+            let text = if value.value.contains('\n') && !self.is_literal_block(value) {
+                // In plain, quoted and folded (`>`) scalars YAML has already folded
+                // single line breaks; a line break left in the value stood for a
+                // blank line in the file: the author's paragraph break.
+                normalise_text(&value.value.replace('\n', "\n\n"))
+            } else {
+                normalise_text(&value.value)
+            };
             if text.is_empty() {
                 self.push(
                     Diagnostic::error("empty-text", at(value), format!("{what} is empty in '{tag}'"))
@@ -261,6 +288,21 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
                 .subject(&subject_m)
                 .help("write the version in quotes, e.g. `version: \"1.0\"`; it is printed on every output"),
         );
+    }
+    if !version.is_empty() {
+        if let Some(ch) =
+            version.chars().find(|&ch| !fonts::regular().covers(ch) || !fonts::bold().covers(ch))
+        {
+            c.push(
+                Diagnostic::error(
+                    "missing-glyph",
+                    at(&raw.version),
+                    format!("the version contains the character '{ch}' (U+{:04X}), which the PDF fonts cannot draw", ch as u32),
+                )
+                .subject(&subject_m)
+                .help("write the version with letters, digits and common punctuation, e.g. \"1.0\""),
+            );
+        }
     }
     let date = Date::parse_iso(raw.date.value.trim());
     if date.is_none() {
@@ -779,6 +821,16 @@ mod tests {
         assert_eq!(normalise_text("a\n \n\n b"), "a\n\nb");
         assert_eq!(normalise_text("keep  inner   spaces"), "keep  inner   spaces");
         assert_eq!(normalise_text(" \n "), "");
+    }
+
+    #[test]
+    fn recognises_literal_block_indicators() {
+        for yes in ["  en: |", "  en: |-", "en: |+2", "- |", "  de: | # comment"] {
+            assert!(ends_with_literal_indicator(yes), "{yes}");
+        }
+        for no in ["  en: >", "  en: \"a|\"", "  en: a|b", "  en: >-"] {
+            assert!(!ends_with_literal_indicator(no), "{no}");
+        }
     }
 
     #[test]
