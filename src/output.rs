@@ -81,10 +81,17 @@ pub fn prepare(dir: &Path) -> Result<(), OutputError> {
 pub fn stage(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<Staged, OutputError> {
     let final_path = dir.join(file_name);
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-    let mut file =
-        readable(tempfile::Builder::new().prefix(&prefix).suffix(".tmp")).tempfile_in(dir).map_err(
-            |source| OutputError { action: "create a temporary file for", path: final_path.clone(), source },
-        )?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Like any file a program creates: 0666 less the umask. tempfile's own
+    // default, 0600, would leave the outputs readable by their author only.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir).map_err(|source| OutputError {
+        action: "create a temporary file for",
+        path: final_path.clone(),
+        source,
+    })?;
     file.write_all(bytes).and_then(|()| file.flush()).map_err(|source| OutputError {
         action: "write",
         path: final_path.clone(),
@@ -96,18 +103,6 @@ pub fn stage(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<Staged, Output
         sha256: crate::load::hex(&Sha256::digest(bytes)),
         temp: file.into_temp_path(),
     })
-}
-
-/// Outputs are meant to be shared: read-write for the owner, readable by
-/// others, less what the umask removes (a temporary file would be 0600).
-fn readable<'a, 'b>(b: &'b mut tempfile::Builder<'a, 'a>) -> &'b mut tempfile::Builder<'a, 'a> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        b.permissions(fs::Permissions::from_mode(0o644))
-    }
-    #[cfg(not(unix))]
-    b
 }
 
 /// Stages `SHA256SUMS` for `files`, then renames every staged file into place.
