@@ -121,18 +121,22 @@ impl Report {
         };
         let subject = d.subject.as_deref().map(|s| format!("{s}: ")).unwrap_or_default();
         let _ = writeln!(out, "{kind}[{}]: {place}: {subject}{}", d.code, d.message);
-        if let (Some(src), Some(line), Some(col)) = (&self.source, d.line, d.column) {
-            if let Some(text) = line.checked_sub(1).and_then(|i| src.lines().nth(i as usize)) {
-                let text: String = text.chars().take(160).collect();
-                let num = line.to_string();
-                let pad = " ".repeat(num.len());
-                let caret_pad: String = text
-                    .chars()
-                    .take(col.saturating_sub(1) as usize)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                let _ = writeln!(out, "{pad} |\n{num} | {text}\n{pad} | {caret_pad}^");
+        let quoted = match (&self.source, d.line, d.column) {
+            (Some(src), Some(line), Some(col)) => {
+                line.checked_sub(1).and_then(|i| src.lines().nth(i as usize)).map(|t| (t, line, col))
             }
+            _ => None,
+        };
+        if let Some((text, line, col)) = quoted {
+            let text: String = text.chars().take(160).collect();
+            let num = line.to_string();
+            let pad = " ".repeat(num.len());
+            let caret_pad: String = text
+                .chars()
+                .take(col.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{pad} |\n{num} | {text}\n{pad} | {caret_pad}^");
         }
         if !d.help.is_empty() {
             let _ = writeln!(out, "  = help: {}", d.help);

@@ -202,8 +202,7 @@ fn render_and_stage(
 ) -> Result<Vec<output::Staged>, Failure> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let slots: Vec<Mutex<Option<Result<Vec<output::Staged>, Failure>>>> =
-        jobs.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -266,6 +265,9 @@ fn render_and_stage(
     }
     Ok(staged)
 }
+
+/// One job's result, filled in by whichever worker ran it.
+type Slot = Mutex<Option<Result<Vec<output::Staged>, Failure>>>;
 
 fn join(langs: &[Lang]) -> String {
     langs.iter().map(Lang::as_str).collect::<Vec<_>>().join(", ")

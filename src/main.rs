@@ -66,7 +66,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
             }
             Err(r) => {
                 failed += 1;
-                print_reports(&[r.clone()]);
+                print_reports(std::slice::from_ref(&r));
                 eprintln!("invalid: {}: {} error(s)", f.display(), r.error_count());
             }
         }

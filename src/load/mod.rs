@@ -95,6 +95,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Reads at most [`MAX_FILE_BYTES`]; a larger file is refused before any parsing.
+#[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
 fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let too_large = |size: u64| {
         Diagnostic::error(
@@ -144,6 +145,7 @@ fn nearest_id(text: &str, line: u64) -> Option<String> {
 }
 
 /// Parses YAML text under the budget, mapping parser errors to diagnostics.
+#[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
 fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Diagnostic> {
     let mut options = serde_saphyr::Options::default();
     options.budget = serde_saphyr::budget! {

@@ -289,9 +289,8 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
                 .help("write the version in quotes, e.g. `version: \"1.0\"`; it is printed on every output"),
         );
     }
-    if !version.is_empty() {
-        if let Some(ch) =
-            version.chars().find(|&ch| !fonts::regular().covers(ch) || !fonts::bold().covers(ch))
+    let bad_glyph = version.chars().find(|&ch| !fonts::regular().covers(ch) || !fonts::bold().covers(ch));
+    if let Some(ch) = bad_glyph {
         {
             c.push(
                 Diagnostic::error(

@@ -320,7 +320,7 @@ impl Composer<'_> {
                     Align::Center => x + (w - st.face().width(line, st.size)) / 2.0,
                 };
                 self.line_at(lx, y, line, *st);
-                y -= if line.is_empty() { st.line_height() } else { st.line_height() };
+                y -= st.line_height();
             }
             x += w;
         }
