@@ -167,7 +167,12 @@ impl Checker<'_> {
         bold: bool,
     ) {
         let mut seen = HashSet::new();
-        for c in text.nfc() {
+        let normalised: String = match unicode_normalization::is_nfc_quick(text.chars()) {
+            unicode_normalization::IsNormalized::Yes => String::new(),
+            _ => text.nfc().collect(),
+        };
+        let chars = if normalised.is_empty() { text } else { &normalised };
+        for c in chars.chars() {
             if c == '\n' || seen.contains(&c) {
                 continue;
             }

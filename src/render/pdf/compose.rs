@@ -5,7 +5,8 @@
 //! follows, a running header and a "Page X of Y" footer on every page.
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem, WindingOrder,
+    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem, TextMatrix,
+    WindingOrder,
 };
 use unicode_normalization::UnicodeNormalization;
 
@@ -93,8 +94,12 @@ struct Table {
     caption: String,
 }
 
+/// NFC, without the cost of recomposing text that is already NFC (nearly all of it).
 fn nfc(s: &str) -> String {
-    s.nfc().collect()
+    match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => s.to_string(),
+        _ => s.nfc().collect(),
+    }
 }
 
 fn color(c: Rgb) -> Color {
@@ -119,6 +124,9 @@ struct Composer<'a> {
     pages: Vec<Vec<Op>>,
     outline: Vec<Mark>,
     fill: Option<Rgb>,
+    stroke: Option<(Rgb, f32)>,
+    /// Inside an open text object, with the font (bold, size) last set in it.
+    text_font: Option<Option<(bool, f32)>>,
     body: Style,
     small: Style,
     table_text: Style,
@@ -152,6 +160,8 @@ pub fn compose(job: &Job<'_>) -> Composed {
         pages: Vec::new(),
         outline: Vec::new(),
         fill: None,
+        stroke: None,
+        text_font: None,
         body: Style { bold: false, size: l.body_size, color: c.text },
         small: Style { bold: false, size: l.body_size - 1.5, color: c.muted },
         table_text: Style { bold: false, size: table_size, color: c.text },
@@ -176,17 +186,35 @@ impl Composer<'_> {
         }
     }
 
+    /// Shows `s` at an absolute position. Consecutive runs share one text
+    /// object (BT … ET) and a font is set only when it changes: a table row
+    /// costs a handful of operations instead of five per line.
     fn text(&mut self, x: f32, baseline: f32, s: &str, st: Style) {
         if s.is_empty() {
             return;
         }
+        let current = match self.text_font {
+            Some(f) => f,
+            None => {
+                self.ops.push(Op::StartTextSection);
+                None
+            }
+        };
+        if current != Some((st.bold, st.size)) {
+            let font = FontId(if st.bold { FONT_BOLD } else { FONT_REGULAR }.to_string());
+            self.ops.push(Op::SetFont { font: PdfFontHandle::External(font), size: Pt(st.size) });
+        }
+        self.text_font = Some(Some((st.bold, st.size)));
         self.set_fill(st.color);
-        let font = FontId(if st.bold { FONT_BOLD } else { FONT_REGULAR }.to_string());
-        self.ops.push(Op::StartTextSection);
-        self.ops.push(Op::SetFont { font: PdfFontHandle::External(font), size: Pt(st.size) });
-        self.ops.push(Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(baseline) } });
+        self.ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x), Pt(baseline)) });
         self.ops.push(Op::ShowText { items: vec![TextItem::Text(s.to_string())] });
-        self.ops.push(Op::EndTextSection);
+    }
+
+    /// Closes the open text object, before any path is drawn or the page ends.
+    fn end_text(&mut self) {
+        if self.text_font.take().is_some() {
+            self.ops.push(Op::EndTextSection);
+        }
     }
 
     /// Draws one line of text whose line box starts at `top`.
@@ -196,6 +224,7 @@ impl Composer<'_> {
     }
 
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Rgb) {
+        self.end_text();
         self.set_fill(fill);
         self.ops.push(Op::DrawRectangle {
             rectangle: Rect {
@@ -214,8 +243,14 @@ impl Composer<'_> {
     }
 
     fn stroke(&mut self, pts: &[(f32, f32)], c: Rgb, thick: f32) {
-        self.ops.push(Op::SetOutlineColor { col: color(c) });
-        self.ops.push(Op::SetOutlineThickness { pt: Pt(thick) });
+        self.end_text();
+        if self.stroke.map(|s| s.0) != Some(c) {
+            self.ops.push(Op::SetOutlineColor { col: color(c) });
+        }
+        if self.stroke.map(|s| s.1) != Some(thick) {
+            self.ops.push(Op::SetOutlineThickness { pt: Pt(thick) });
+        }
+        self.stroke = Some((c, thick));
         self.ops.push(Op::DrawLine {
             line: Line {
                 points: pts
@@ -230,8 +265,10 @@ impl Composer<'_> {
     // ---- pages and flow -------------------------------------------------------
 
     fn new_page(&mut self) {
+        self.end_text();
         self.pages.push(std::mem::take(&mut self.ops));
         self.fill = None;
+        self.stroke = None;
         self.y = self.top;
     }
 
@@ -614,6 +651,7 @@ impl Composer<'_> {
 
     /// Closes the last page and adds the running header and footer to every page.
     fn finish(mut self) -> Composed {
+        self.end_text();
         self.pages.push(std::mem::take(&mut self.ops));
         let total = self.pages.len();
         let job = self.job;
@@ -629,6 +667,7 @@ impl Composer<'_> {
         for (i, page) in pages.into_iter().enumerate() {
             self.ops = page;
             self.fill = None;
+            self.stroke = None;
             let face = st.face();
             let vw = face.width(&version, st.size);
             let room = self.content_width() - vw - 12.0;
@@ -643,6 +682,7 @@ impl Composer<'_> {
             self.line_at(self.left, foot_y, &m.id, st);
             self.line_at(self.left + (self.content_width() - dw) / 2.0, foot_y, &date, st);
             self.line_at(self.right - pw, foot_y, &page, st);
+            self.end_text();
             out.push(std::mem::take(&mut self.ops));
         }
         Composed { width: self.width, height: self.height, pages: out, outline: self.outline }

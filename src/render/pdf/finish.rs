@@ -62,6 +62,7 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
     let opts = PdfSaveOptions { optimize: true, subset_fonts: false, secure: true, image_optimization: None };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    drop(doc); // the page operations are serialised now: free them before compressing
 
     let iso = format!("{}T00:00:00Z", m.date);
     let pdf_date = format!("D:{:04}{:02}{:02}000000Z", m.date.year, m.date.month, m.date.day);
@@ -124,10 +125,29 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
 
     // printpdf 0.12 leaves fonts and page contents uncompressed; the XMP
     // packet stays readable (allows_compression = false).
-    lo.compress();
+    compress(&mut lo);
     let mut out = Vec::new();
     lo.save_to(&mut out).map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+/// Deflates every stream that may be compressed, at zlib's fastest level:
+/// lopdf's own `compress` uses the default level, which took a fifth of all
+/// instructions of a 1,000-activity annex for files only ~10 % smaller.
+fn compress(lo: &mut lopdf::Document) {
+    use std::io::Write;
+    for obj in lo.objects.values_mut() {
+        let Object::Stream(stream) = obj else { continue };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        let Ok(packed) = enc.write_all(&stream.content).and_then(|()| enc.finish()) else { continue };
+        if packed.len() < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(packed);
+        }
+    }
 }
 
 /// Every character shown with each font, from the page operations.
