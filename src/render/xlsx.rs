@@ -335,9 +335,12 @@ fn legend_sheet(ws: &mut Worksheet, job: &Job<'_>, st: &Styles) -> Result<(), Xl
     put_merged(ws, row, last_col, &s.legend_intro, &st.plain)?;
     fit_row(ws, row, lines_in(&s.legend_intro, total, false), BODY_PT)?;
     row += 1;
+    let mut lines = 1;
     for (c, h) in [&s.code, &s.role, &s.description].into_iter().enumerate() {
         put(ws, row, c as u16, h, &st.header)?;
+        lines = lines.max(lines_in(h, widths[c], true));
     }
+    fit_row(ws, row, lines, BODY_PT)?;
     row += 1;
     for role in &m.roles {
         let code = role.code.to_string();
@@ -534,6 +537,9 @@ fn print_setup(
         ws.set_portrait();
     }
     ws.set_print_fit_to_pages(1, 0);
+    // The running header and footer keep their size on every sheet, however
+    // much a wide table is shrunk to fit the page.
+    ws.set_header_footer_scale_with_doc(false);
     let inch = |mm: f32| f64::from(mm) / 25.4;
     let m = l.margins_mm;
     ws.set_margins(
