@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of raci-annex against the tools a team would use
+# instead (../shared/bench: Python reportlab + XlsxWriter + csv, Typst), on
+# the same machine in the same run, with ../shared/bench/timeit.py --vs
+# (A and B alternate, the A/B ratio is taken pair by pair).
+#
+#     scripts/bench.sh                      # sizes 24 1000 10000, 5 runs
+#     SIZES="24 1000" RUNS=3 scripts/bench.sh
+#
+# Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
+# 35000; "" to skip), BENCH (the shared bench folder), VENV, DATA, OUT.
+# Prints a markdown table of medians and ratios; raw timeit output in $OUT.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+BENCH=${BENCH:-$ROOT/../shared/bench}
+SIZES=${SIZES:-"24 1000 10000"}
+BIG=${BIG-35000}
+RUNS=${RUNS:-5}
+WARMUP=${WARMUP:-1}
+VENV=${VENV:-/tmp/raci-bench-venv}
+DATA=${DATA:-/tmp/raci-bench-data}
+OUT=${OUT:-/tmp/raci-bench-cmp}
+LANGS=de,en,fr
+
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || {
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-dejavu-core
+}
+cargo build --release --locked -q
+TOOL=$ROOT/target/release/raci-annex
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q -r "$BENCH/requirements.txt"
+PY=$VENV/bin/python
+mkdir -p "$DATA" "$OUT"
+for n in $SIZES $BIG; do
+  [ -s "$DATA/n$n.yaml" ] || "$PY" "$BENCH/scale.py" --src data/llmaas.yaml --n "$n" --langs $LANGS --out "$DATA/n$n.yaml"
+done
+
+# pair LABEL N "TOOL ARGS" "PEER COMMAND" -> one table row
+pair() {
+  local label=$1 n=$2 tool_args=$3 peer=$4 log="$OUT/$1-n$2.txt"
+  rm -rf "$OUT/t" "$OUT/p"
+  # shellcheck disable=SC2086 # tool_args is a word list on purpose
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$peer" -- \
+    "$TOOL" generate --quiet --data "$DATA/n$n.yaml" --out "$OUT/t" --lang $LANGS $tool_args >"$log"
+  local a b ratio peak
+  a=$(awk '/^A /{f=1} f&&/wall/{print $5; exit}' "$log")
+  b=$(awk '/^B /{f=1} f&&/wall/{print $5; exit}' "$log")
+  peak=$(awk '/^A /{f=1} f&&/peak/{print $5; exit}' "$log")
+  ratio=$(awk '/A\/B wall ratio/{print $9}' "$log")
+  printf '| %s | %s | %s s | %s s | %s | %.1f× | %s MiB |\n' "$label" "$n" "$a" "$b" "$ratio" \
+    "$(python3 -c "print(1/float('$ratio'))")" "$peak"
+}
+
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(date -u +%Y-%m-%d)"
+echo "Runs: $RUNS (+$WARMUP warm-up) per command, medians; ratio = median of per-pair wall ratios tool/peer."
+echo
+echo "| job | activities | raci-annex | peer | ratio | speed-up | raci-annex peak |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for n in $SIZES; do
+  pair "all formats vs Python (reportlab+XlsxWriter+csv)" "$n" "" \
+    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+  pair "pdf vs Typst" "$n" "--format pdf" \
+    "$PY $BENCH/peers/typst_pdf.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+  pair "xlsx vs XlsxWriter" "$n" "--format xlsx" \
+    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --format xlsx --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+done
+if [ -n "$BIG" ]; then
+  echo
+  echo "Largest input the 16 MiB limit admits ($(du -h "$DATA/n$BIG.yaml" | cut -f1)), all formats, 3 languages:"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
+    "$TOOL" generate --quiet --data "$DATA/n$BIG.yaml" --out "$OUT/t" --lang $LANGS | tee "$OUT/big.txt"
+fi
