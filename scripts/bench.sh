@@ -44,10 +44,10 @@ pair() {
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$peer" -- \
     "$TOOL" generate --quiet --data "$DATA/n$n.yaml" --out "$OUT/t" --lang $LANGS $tool_args >"$log"
   local a b ratio peak
-  a=$(awk '/^A /{f=1} f&&/wall/{print $5; exit}' "$log")
-  b=$(awk '/^B /{f=1} f&&/wall/{print $5; exit}' "$log")
-  peak=$(awk '/^A /{f=1} f&&/peak/{print $5; exit}' "$log")
-  ratio=$(awk '/A\/B wall ratio/{print $9}' "$log")
+  a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
+  b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
+  peak=$(awk '/^A /{f=1} f&&/peak/{print $6; exit}' "$log")
+  ratio=$(awk '/A\/B wall ratio/{print $10}' "$log")
   printf '| %s | %s | %s s | %s s | %s | %.1f× | %s MiB |\n' "$label" "$n" "$a" "$b" "$ratio" \
     "$(python3 -c "print(1/float('$ratio'))")" "$peak"
 }

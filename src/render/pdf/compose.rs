@@ -5,8 +5,7 @@
 //! follows, a running header and a "Page X of Y" footer on every page.
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem, TextMatrix,
-    WindingOrder,
+    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem, WindingOrder,
 };
 use unicode_normalization::UnicodeNormalization;
 
@@ -127,6 +126,10 @@ struct Composer<'a> {
     stroke: Option<(Rgb, f32)>,
     /// Inside an open text object, with the font (bold, size) last set in it.
     text_font: Option<Option<(bool, f32)>>,
+    /// Start of the last line shown in the open text object (`Td` is relative to it).
+    text_origin: (f32, f32),
+    /// The open table segment on this page: column rule positions and its top.
+    segment: Option<(Vec<f32>, f32)>,
     body: Style,
     small: Style,
     table_text: Style,
@@ -162,6 +165,8 @@ pub fn compose(job: &Job<'_>) -> Composed {
         fill: None,
         stroke: None,
         text_font: None,
+        text_origin: (0.0, 0.0),
+        segment: None,
         body: Style { bold: false, size: l.body_size, color: c.text },
         small: Style { bold: false, size: l.body_size - 1.5, color: c.muted },
         table_text: Style { bold: false, size: table_size, color: c.text },
@@ -197,6 +202,7 @@ impl Composer<'_> {
             Some(f) => f,
             None => {
                 self.ops.push(Op::StartTextSection);
+                self.text_origin = (0.0, 0.0);
                 None
             }
         };
@@ -206,7 +212,10 @@ impl Composer<'_> {
         }
         self.text_font = Some(Some((st.bold, st.size)));
         self.set_fill(st.color);
-        self.ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x), Pt(baseline)) });
+        // `Td` moves relative to the previous line's start: two numbers instead of `Tm`'s six.
+        let (ox, oy) = self.text_origin;
+        self.ops.push(Op::SetTextCursor { pos: Point { x: Pt(x - ox), y: Pt(baseline - oy) } });
+        self.text_origin = (x, baseline);
         self.ops.push(Op::ShowText { items: vec![TextItem::Text(s.to_string())] });
     }
 
@@ -265,6 +274,7 @@ impl Composer<'_> {
     // ---- pages and flow -------------------------------------------------------
 
     fn new_page(&mut self) {
+        self.close_segment();
         self.end_text();
         self.pages.push(std::mem::take(&mut self.ops));
         self.fill = None;
@@ -287,6 +297,7 @@ impl Composer<'_> {
 
     /// A wrapped paragraph flowing across pages line by line.
     fn paragraph(&mut self, text: &str, st: Style, indent: f32) {
+        self.close_segment();
         let width = self.content_width() - indent;
         for line in wrap(&nfc(text), st.face(), st.size, width) {
             let lh = if line.is_empty() { st.line_height() * 0.5 } else { st.line_height() };
@@ -311,6 +322,7 @@ impl Composer<'_> {
             size: if level == 0 { l.heading_size } else { l.subheading_size },
             color: l.colors.accent,
         };
+        self.close_segment();
         let lines = wrap(&nfc(text), st.face(), st.size, self.content_width());
         let h = lines.len() as f32 * st.line_height();
         self.gap(if level == 0 { 10.0 } else { 6.0 });
@@ -361,15 +373,10 @@ impl Composer<'_> {
             }
             x += w;
         }
-        // Grid: the row's bottom rule and the column rules.
+        // Grid: the row's bottom rule here; the column rules once per page
+        // segment of the table (close_segment).
         let right = self.left + t.widths.iter().sum::<f32>();
         self.hline(self.left, right, top - h, c.grid, if header { 0.8 } else { 0.4 });
-        let mut x = self.left;
-        self.stroke(&[(x, top), (x, top - h)], c.grid, 0.4);
-        for w in &t.widths {
-            x += w;
-            self.stroke(&[(x, top), (x, top - h)], c.grid, 0.4);
-        }
         if header {
             self.hline(self.left, right, top, c.grid, 0.8);
         }
@@ -377,7 +384,23 @@ impl Composer<'_> {
     }
 
     fn table_start(&mut self, t: &Table) {
+        self.close_segment();
+        let mut xs = vec![self.left];
+        for w in &t.widths {
+            xs.push(xs[xs.len() - 1] + w);
+        }
+        self.segment = Some((xs, self.y));
         self.draw_row(t, &t.header, true);
+    }
+
+    /// Draws the column rules of the open table segment, from its top to here.
+    fn close_segment(&mut self) {
+        if let Some((xs, top)) = self.segment.take() {
+            let grid = self.job.layout.colors.grid;
+            for x in xs {
+                self.stroke(&[(x, top), (x, self.y)], grid, 0.4);
+            }
+        }
     }
 
     fn continue_table(&mut self, t: &Table) {
@@ -615,6 +638,7 @@ impl Composer<'_> {
         if notes.is_empty() {
             return;
         }
+        self.close_segment();
         self.y -= 5.0;
         let st = Style { size: self.body.size - 1.0, ..self.body };
         for note in notes {
@@ -651,6 +675,7 @@ impl Composer<'_> {
 
     /// Closes the last page and adds the running header and footer to every page.
     fn finish(mut self) -> Composed {
+        self.close_segment();
         self.end_text();
         self.pages.push(std::mem::take(&mut self.ops));
         let total = self.pages.len();
