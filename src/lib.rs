@@ -63,6 +63,18 @@ pub enum Failure {
     Output(#[from] output::OutputError),
 }
 
+/// Told about a run's progress; the library itself never prints.
+pub trait Progress: Sync {
+    /// One matrix × language × format is rendered and staged (`done` of `total`).
+    fn job_done(&self, _matrix: &str, _lang: &Lang, _format: &str, _done: usize, _total: usize) {}
+    /// A file is in place, with its size in bytes.
+    fn file_written(&self, _path: &Path, _size: u64) {}
+}
+
+/// Progress that is not reported.
+pub struct Silent;
+impl Progress for Silent {}
+
 /// What a successful run did.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -125,11 +137,11 @@ pub fn templates(dir: Option<&Path>) -> Result<Templates, Vec<Report>> {
 
 /// Runs `generate`: validate everything, render everything, then write all or nothing.
 ///
-/// `progress` is called once per file after it is in place.
+/// `progress` hears of every rendered job and of every file once it is in place.
 ///
 /// # Errors
 /// See [`Failure`]; on any error no output file has been changed.
-pub fn generate(opts: &GenerateOptions, progress: &(dyn Fn(&Path, u64) + Sync)) -> Result<Summary, Failure> {
+pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summary, Failure> {
     let (matrices, mut warnings) = load_all(&opts.data).map_err(Failure::Invalid)?;
     let templates = templates(opts.templates.as_deref()).map_err(Failure::Invalid)?;
 
@@ -183,10 +195,10 @@ pub fn generate(opts: &GenerateOptions, progress: &(dyn Fn(&Path, u64) + Sync)) 
     }
 
     output::prepare(&opts.out)?;
-    let staged = render_and_stage(opts, &matrices, &templates, &jobs)?;
+    let staged = render_and_stage(opts, &matrices, &templates, &jobs, progress)?;
     let files = output::commit(&opts.out, staged)?;
     for (p, size) in &files {
-        progress(p, *size);
+        progress.file_written(p, *size);
     }
     Ok(Summary { files, warnings })
 }
@@ -199,8 +211,10 @@ fn render_and_stage(
     matrices: &[Matrix],
     templates: &Templates,
     jobs: &[(usize, Lang, &'static Renderer)],
+    progress: &dyn Progress,
 ) -> Result<Vec<output::Staged>, Failure> {
     let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let work = || {
@@ -225,6 +239,9 @@ fn render_and_stage(
             });
             if result.is_err() {
                 failed.store(true, Ordering::Relaxed);
+            } else {
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress.job_done(&matrices[*mi].id, lang, renderer.name, n, jobs.len());
             }
             if let Ok(mut slot) = slots[i].lock() {
                 *slot = Some(result);

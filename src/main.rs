@@ -29,6 +29,63 @@ fn main() -> ExitCode {
     }
 }
 
+/// Reports progress on standard error: a progress bar (matrix, language,
+/// format) once a run has taken more than a second and standard error is a
+/// terminal; otherwise one plain line per file written; nothing with --quiet.
+struct Reporter {
+    quiet: bool,
+    tty: bool,
+    start: std::time::Instant,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+}
+
+impl Reporter {
+    fn new(quiet: bool) -> Reporter {
+        use std::io::IsTerminal;
+        Reporter {
+            quiet,
+            tty: std::io::stderr().is_terminal(),
+            start: std::time::Instant::now(),
+            bar: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl raci_annex::Progress for Reporter {
+    fn job_done(&self, matrix: &str, lang: &Lang, format: &str, done: usize, total: usize) {
+        if self.quiet || !self.tty || (self.bar.get().is_none() && self.start.elapsed().as_secs_f32() < 1.0) {
+            return;
+        }
+        let bar = self.bar.get_or_init(|| {
+            let bar = indicatif::ProgressBar::new(total as u64).with_elapsed(self.start.elapsed());
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        bar.set_position(done as u64);
+        bar.set_message(format!("{matrix}-{lang}.{format}"));
+    }
+
+    fn file_written(&self, path: &Path, size: u64) {
+        if self.quiet {
+            return;
+        }
+        match self.bar.get() {
+            Some(bar) => bar.println(format!("wrote {} ({size} bytes)", path.display())),
+            None => eprintln!("wrote {} ({size} bytes)", path.display()),
+        }
+    }
+}
+
 fn usage(msg: &str) -> ExitCode {
     eprintln!("error: {msg}\n\nFor more information, try '--help'.");
     ExitCode::from(2)
@@ -127,13 +184,10 @@ fn generate(a: GenerateArgs) -> ExitCode {
         jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1),
     };
     let quiet = a.quiet;
-    let progress = move |p: &Path, size: u64| {
-        if !quiet {
-            eprintln!("wrote {} ({size} bytes)", p.display());
-        }
-    };
+    let progress = Reporter::new(quiet);
     match raci_annex::generate(&opts, &progress) {
         Ok(summary) => {
+            progress.finish();
             if !quiet {
                 print_reports(&summary.warnings);
             }
