@@ -1,1 +1,1126 @@
-//! See main.rs for what belongs here.
+//! The PDF annex read back independently (see `pdf/read.rs`): archive
+//! properties, the text of every language, the outline, determinism, and the
+//! hard layout cases — nothing may be drawn outside the content area.
+
+mod read;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::support::{llmaas, run, scratch, stderr};
+use read::{Item, Page, Pdf, Run, collapse, num, text_string};
+
+// ---- the layout every test checks against (templates/layout.yaml, built in) ---
+
+const MM: f32 = 72.0 / 25.4;
+const A4: (f32, f32) = (595.28, 841.89);
+const LEFT: f32 = 18.0 * MM;
+const RIGHT: f32 = 18.0 * MM;
+const TOP: f32 = 22.0 * MM;
+const BOTTOM: f32 = 20.0 * MM;
+/// The running header and footer: title, version, id, date, "Page X of Y".
+const RUNNING: usize = 5;
+/// DejaVu Sans: ascender and descender in em (2048 units per em: 1901, -483).
+const ASCENT: f32 = 0.928;
+const DESCENT: f32 = 0.236;
+
+// ---- what the matrices say (read with serde, not with the crate's loader) ----
+
+type Text = BTreeMap<String, String>;
+
+#[derive(Deserialize)]
+struct Matrix {
+    languages: Vec<String>,
+    title: Text,
+    intro: Option<Text>,
+    #[serde(default)]
+    notes: Vec<Text>,
+    roles: Vec<Role>,
+    parties: Vec<Party>,
+    phases: Vec<Phase>,
+}
+
+#[derive(Deserialize)]
+struct Role {
+    code: String,
+    name: Text,
+    description: Text,
+}
+
+#[derive(Deserialize)]
+struct Party {
+    id: String,
+    name: Text,
+}
+
+#[derive(Deserialize)]
+struct Phase {
+    title: Text,
+    intro: Option<Text>,
+    #[serde(default)]
+    activities: Vec<Activity>,
+    #[serde(default)]
+    subphases: Vec<Phase>,
+    #[serde(default)]
+    notes: Vec<Text>,
+}
+
+#[derive(Deserialize)]
+struct Activity {
+    id: String,
+    text: Text,
+    #[serde(default)]
+    roles: BTreeMap<String, String>,
+    note: Option<Text>,
+}
+
+/// The per-language words of templates/strings/<lang>.yaml that the checks need.
+#[derive(Deserialize)]
+struct Strings {
+    legend_heading: String,
+    fingerprint_heading: String,
+    notes_heading: String,
+    activity_id: String,
+    activity: String,
+    note: String,
+    continued: String,
+    page_x_of_y: String,
+}
+
+impl Strings {
+    fn load(lang: &str) -> Strings {
+        let path = crate::support::root().join(format!("templates/strings/{lang}.yaml"));
+        let path =
+            if path.exists() { path } else { crate::support::root().join("templates/strings/en.yaml") };
+        serde_saphyr::from_str(&std::fs::read_to_string(path).expect("strings file")).expect("strings parse")
+    }
+    fn page(&self, page: usize, pages: usize) -> String {
+        self.page_x_of_y.replace("{pages}", &pages.to_string()).replace("{page}", &page.to_string())
+    }
+}
+
+fn read_matrix(path: &Path) -> Matrix {
+    serde_saphyr::from_str(&std::fs::read_to_string(path).expect("matrix file")).expect("matrix parses")
+}
+
+/// The text as it must appear in the PDF: NFC, white space collapsed.
+fn norm(s: &str) -> String {
+    collapse(&s.nfc().collect::<String>())
+}
+
+fn sha256_hex(path: &Path) -> String {
+    Sha256::digest(std::fs::read(path).expect("read")).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---- running the binary once per set of inputs, shared by the tests -----------
+
+/// Runs `generate --format pdf` and returns the output folder; panics on failure.
+fn generate(name: &str, data: &[&Path], extra: &[&str]) -> PathBuf {
+    let dir = scratch(name);
+    let out = dir.join("out");
+    let mut args = vec!["generate", "--quiet", "--format", "pdf"];
+    for d in data {
+        args.extend(["--data", d.to_str().expect("utf-8 path")]);
+    }
+    args.extend(["--out", out.to_str().expect("utf-8 path")]);
+    args.extend(extra);
+    let o = run(&dir, &args);
+    assert!(o.status.success(), "generate {args:?} failed: {}", stderr(&o));
+    out
+}
+
+/// The five LLMaaS annexes, rendered once.
+fn llmaas_out() -> &'static Path {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| generate("pdf-llmaas", &[&llmaas()], &[]))
+}
+
+// ---- generic checks ----------------------------------------------------------
+
+/// The body runs of a page: everything but the running header and footer,
+/// which are drawn last.
+fn body(p: &Page) -> &[Run] {
+    &p.runs[..p.runs.len().saturating_sub(RUNNING)]
+}
+
+/// Text of the page's body only.
+fn body_text(p: &Page) -> String {
+    collapse(&body(p).iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join(" "))
+}
+
+/// A4, and no run outside the content area: horizontally within the margins
+/// (by the embedded `/W` widths), body text between the top and bottom
+/// margins, header and footer on the page, and the footer says "Page X of Y".
+fn check_pages(pdf: &Pdf, what: &str, strings: &Strings) {
+    assert!(!pdf.pages.is_empty(), "{what}: no pages");
+    let n = pdf.pages.len();
+    for (i, p) in pdf.pages.iter().enumerate() {
+        let at = format!("{what}, page {}", i + 1);
+        assert!(
+            (p.width - A4.0).abs() < 0.5 && (p.height - A4.1).abs() < 0.5,
+            "{at}: not A4: {p:?}",
+            p = (p.width, p.height)
+        );
+        assert!(p.runs.len() > RUNNING, "{at}: nothing but the running header and footer");
+        let last = p.runs.last().expect("runs");
+        assert_eq!(last.text, strings.page(i + 1, n).nfc().collect::<String>(), "{at}: footer");
+        for (k, r) in p.runs.iter().enumerate() {
+            assert!(!r.text.contains('\u{FFFD}'), "{at}: undecodable text {r:?}");
+            assert!(r.x >= LEFT - 1.0, "{at}: starts left of the margin: {r:?}");
+            assert!(
+                r.x + r.width <= p.width - RIGHT + 1.0,
+                "{at}: runs past the right margin by {:.1}pt: {r:?}",
+                r.x + r.width - (p.width - RIGHT)
+            );
+            assert!(
+                r.y - DESCENT * r.size >= 0.0 && r.y + ASCENT * r.size <= p.height,
+                "{at}: off the page: {r:?}"
+            );
+            if k < p.runs.len() - RUNNING {
+                assert!(r.y - DESCENT * r.size >= BOTTOM - 0.5, "{at}: body text in the footer area: {r:?}");
+                assert!(
+                    r.y + ASCENT * r.size <= p.height - TOP + 0.5,
+                    "{at}: body text in the header area: {r:?}"
+                );
+            }
+        }
+    }
+}
+
+/// No text crosses a drawn rule: a column rule of a table (text running out
+/// of its cell into the next) or a row or heading rule (text running into
+/// the line above or below).
+fn check_rules(pdf: &Pdf, what: &str) {
+    assert!(
+        pdf.pages.iter().all(|p| p.rules.len() >= 2),
+        "{what}: a page without its header and footer rules"
+    );
+    for (i, p) in pdf.pages.iter().enumerate() {
+        for r in &p.runs {
+            let (bottom, top) = (r.y - DESCENT * r.size, r.y + ASCENT * r.size);
+            let (left, right) = (r.x, r.x + r.width);
+            for g in &p.rules {
+                let (lo_y, hi_y) = (g.y0.min(g.y1), g.y0.max(g.y1));
+                let (lo_x, hi_x) = (g.x0.min(g.x1), g.x0.max(g.x1));
+                let vertical = (g.x0 - g.x1).abs() < 0.01;
+                let crosses = if vertical {
+                    left + 0.3 < g.x0 && g.x0 < right - 0.3 && lo_y < r.y && r.y < hi_y
+                } else {
+                    bottom + 0.3 < g.y0 && g.y0 < top - 0.3 && lo_x < right && left < hi_x
+                };
+                assert!(!crosses, "{what}, page {}: {r:?} crosses the rule {g:?}", i + 1);
+            }
+        }
+    }
+}
+
+/// The embedded widths agree with the metrics the layout used: the crate's
+/// measurements are only valid if the file draws what was measured.
+fn check_widths(pdf: &Pdf) {
+    for r in pdf.pages.iter().flat_map(|p| &p.runs) {
+        let face = if r.bold() { raci_annex::fonts::bold() } else { raci_annex::fonts::regular() };
+        let w = face.width(&r.text, r.size);
+        assert!(
+            (w - r.width).abs() < 0.05 + r.width * 0.002,
+            "/W width {} != layout width {w} for {r:?}",
+            r.width
+        );
+    }
+}
+
+/// Fonts: DejaVu Sans and its bold face, both embedded as tagged subsets with a ToUnicode map.
+fn check_fonts(pdf: &Pdf) {
+    let fonts = pdf.type0_fonts();
+    let mut names = Vec::new();
+    for f in fonts {
+        let base =
+            String::from_utf8_lossy(f.get(b"BaseFont").and_then(lopdf::Object::as_name).expect("BaseFont"))
+                .into_owned();
+        let (tag, name) = base.split_once('+').unwrap_or_else(|| panic!("{base}: no subset tag"));
+        assert!(tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()), "{base}: bad subset tag");
+        let tu = pdf.deref(f.get(b"ToUnicode").expect("ToUnicode"));
+        assert!(matches!(tu, lopdf::Object::Stream(_)), "{base}: ToUnicode is not a stream");
+        let desc = pdf.deref(f.get(b"DescendantFonts").expect("DescendantFonts")).as_array().expect("array");
+        let cid = pdf.dict(&desc[0]);
+        let fd = pdf.dict(cid.get(b"FontDescriptor").expect("FontDescriptor"));
+        let ff = pdf.deref(fd.get(b"FontFile2").expect("FontFile2: the font is embedded"));
+        assert!(matches!(ff, lopdf::Object::Stream(_)), "{base}: FontFile2 is not a stream");
+        let fname =
+            String::from_utf8_lossy(fd.get(b"FontName").and_then(lopdf::Object::as_name).expect("FontName"))
+                .into_owned();
+        assert_eq!(fname, base, "FontName and BaseFont differ");
+        names.push(name.to_string());
+    }
+    names.sort();
+    assert_eq!(names, ["DejaVuSans", "DejaVuSans-Bold"]);
+}
+
+/// The run of a heading on `page`: bold, heading-sized, the first line of `title`.
+fn heading_run<'a>(p: &'a Page, title: &str) -> Option<&'a Run> {
+    body(p).iter().find(|r| {
+        let t = collapse(&r.text);
+        r.bold() && r.size > 10.0 && r.size < 13.0 && !t.is_empty() && title.starts_with(&t)
+    })
+}
+
+/// Every outline item lands on its heading: the page where the heading's
+/// text is drawn, y at most 20pt above its baseline.
+fn check_targets(pdf: &Pdf, items: &[Item]) {
+    for it in items {
+        let title = collapse(&it.title);
+        let p = &pdf.pages[it.page];
+        let Some(r) = heading_run(p, &title) else {
+            panic!("outline item {title:?} points to page {} where its heading is not drawn", it.page + 1)
+        };
+        let above = it.y - r.y;
+        assert!(
+            (0.0..=20.0).contains(&above),
+            "outline item {title:?}: y {} is {above:.1}pt above the baseline",
+            it.y
+        );
+        check_targets(pdf, &it.kids);
+    }
+}
+
+fn outline_titles(items: &[Item]) -> Vec<String> {
+    items.iter().map(|i| collapse(&i.title)).collect()
+}
+
+/// Where each body text is drawn: collapsed text -> (page, baseline), in drawing order.
+fn places(pdf: &Pdf) -> BTreeMap<String, Vec<(usize, f32)>> {
+    let mut map: BTreeMap<String, Vec<(usize, f32)>> = BTreeMap::new();
+    for (i, p) in pdf.pages.iter().enumerate() {
+        for r in body(p) {
+            map.entry(collapse(&r.text)).or_default().push((i, r.y));
+        }
+    }
+    map
+}
+
+/// The body words of the document in order, each with its page.
+struct Words {
+    words: Vec<(usize, String)>,
+    at: BTreeMap<String, Vec<usize>>,
+}
+
+impl Words {
+    fn of(pdf: &Pdf) -> Words {
+        let mut words = Vec::new();
+        let mut at: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, p) in pdf.pages.iter().enumerate() {
+            for w in body(p).iter().flat_map(|r| r.text.split_whitespace()) {
+                at.entry(w.to_string()).or_default().push(words.len());
+                words.push((i, w.to_string()));
+            }
+        }
+        Words { words, at }
+    }
+
+    /// Whether `want` is drawn as one sequence of words: contiguous, except
+    /// that it may resume on a later page after at most 80 other words (a row
+    /// split across pages, with the caption, the repeated header and the
+    /// row's short cells in between).
+    fn drawn(&self, want: &str) -> bool {
+        let want: Vec<&str> = want.split_whitespace().collect();
+        let Some(starts) = self.at.get(want[0]) else { return false };
+        'start: for &s in starts {
+            let (mut i, mut j) = (s, 0);
+            while j < want.len() {
+                if i < self.words.len() && self.words[i].1 == want[j] {
+                    i += 1;
+                    j += 1;
+                    continue;
+                }
+                let page = self.words[i - 1].0;
+                let resume = self
+                    .at
+                    .get(want[j])
+                    .and_then(|v| v.iter().find(|&&k| k >= i && k <= i + 80 && self.words[k].0 > page));
+                match resume {
+                    Some(&k) => i = k,
+                    None => continue 'start,
+                }
+            }
+            return true;
+        }
+        false
+    }
+}
+
+/// Every text of the matrix appears, in `lang`, NFC, whole: title, intro,
+/// legend rows, party names, phase and subphase titles and intros, every
+/// activity row (id, text, note, each party's roles in legend order), notes.
+fn check_texts(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what: &str) {
+    let words = Words::of(pdf);
+    let pages: Vec<String> = pdf.pages.iter().map(body_text).collect();
+    let squeezed: Vec<String> = pages.iter().map(|p| p.split_whitespace().collect()).collect();
+    // Whole on a page; or word by word, resuming on a later page; or, for a
+    // word broken between characters in a narrow cell, whole on a page once
+    // white space is ignored.
+    let find = |want: &str, kind: &str| {
+        let want = norm(want);
+        let tight: String = want.split_whitespace().collect();
+        assert!(
+            pages.iter().any(|t| t.contains(&want))
+                || words.drawn(&want)
+                || squeezed.iter().any(|t| t.contains(&tight)),
+            "{what}: {kind} {want:?} is not drawn"
+        );
+    };
+    find(&m.title[lang], "title");
+    if let Some(i) = &m.intro {
+        find(&i[lang], "intro");
+    }
+    for r in &m.roles {
+        find(&format!("{} {} {}", r.code, r.name[lang], r.description[lang]), "legend row");
+    }
+    for p in &m.parties {
+        find(&p.name[lang], "party");
+    }
+    let order: Vec<char> = m.roles.iter().filter_map(|r| r.code.chars().next()).collect();
+    let activities = |list: &[Activity]| {
+        for a in list {
+            let mut row = format!("{} {}", a.id, a.text[lang]);
+            if let Some(note) = &a.note {
+                row = format!("{row} {}: {}", s.note, note[lang]);
+            }
+            for p in &m.parties {
+                let cell = a.roles.get(&p.id).map(String::as_str).unwrap_or("").to_uppercase();
+                let codes: String = order.iter().filter(|c| cell.contains(**c)).collect();
+                if !codes.is_empty() {
+                    row = format!("{row} {codes}");
+                }
+            }
+            find(&row, "activity row");
+        }
+    };
+    for (n, ph) in m.phases.iter().enumerate() {
+        find(&format!("{} {}", n + 1, ph.title[lang]), "phase title");
+        if let Some(i) = &ph.intro {
+            find(&i[lang], "phase intro");
+        }
+        activities(&ph.activities);
+        for (k, sub) in ph.subphases.iter().enumerate() {
+            find(&format!("{}.{} {}", n + 1, k + 1, sub.title[lang]), "subphase title");
+            if let Some(i) = &sub.intro {
+                find(&i[lang], "subphase intro");
+            }
+            activities(&sub.activities);
+            for note in &sub.notes {
+                find(&note[lang], "subphase note");
+            }
+        }
+        for note in &ph.notes {
+            find(&note[lang], "phase note");
+        }
+    }
+    for note in &m.notes {
+        find(&note[lang], "closing note");
+    }
+}
+
+/// Headings are kept with what follows: a phase heading with its first row
+/// (or its first subphase heading), a subphase heading with its first row.
+fn check_keeps(pdf: &Pdf, m: &Matrix, lang: &str, outline: &[Item], what: &str) {
+    let bad = keeps(pdf, m, lang, outline);
+    assert!(bad.is_empty(), "{what}: headings apart from what follows:\n{}", bad.join("\n"));
+}
+
+/// Every heading of `check_keeps` that is not on the page of what follows it.
+fn keeps(pdf: &Pdf, m: &Matrix, lang: &str, outline: &[Item]) -> Vec<String> {
+    let at = places(pdf);
+    let page_of = |id: &str| at.get(id).map(|v| v[0].0);
+    let mut bad = Vec::new();
+    let role = norm(&m.roles[0].name[lang]);
+    if page_of(&role) != Some(outline[0].page) {
+        bad.push(format!(
+            "{:?} on page {}, {role:?} on page {}",
+            outline[0].title,
+            outline[0].page + 1,
+            page_of(&role).map_or(0, |p| p + 1)
+        ));
+    }
+    for (it, ph) in outline[1..].iter().zip(&m.phases) {
+        assert_eq!(it.kids.len(), ph.subphases.len(), "{:?} has not one nested item per subphase", it.title);
+        let (follower, page) = match ph.activities.first() {
+            Some(a) => (a.id.clone(), page_of(&a.id)),
+            None => (it.kids[0].title.clone(), Some(it.kids[0].page)),
+        };
+        if page != Some(it.page) {
+            bad.push(format!(
+                "{:?} on page {}, {follower:?} on page {}",
+                it.title,
+                it.page + 1,
+                page.map_or(0, |p| p + 1)
+            ));
+        }
+        for (kid, sub) in it.kids.iter().zip(&ph.subphases) {
+            let a = &sub.activities[0];
+            if page_of(&a.id) != Some(kid.page) {
+                bad.push(format!(
+                    "{:?} on page {}, {} on page {}",
+                    kid.title,
+                    kid.page + 1,
+                    a.id,
+                    page_of(&a.id).map_or(0, |p| p + 1)
+                ));
+            }
+        }
+    }
+    bad
+}
+
+/// Every page holding rows of a table shows the table header (ID and
+/// activity labels above the rows) and, after the table's first page, the
+/// "(continued)" caption; the rows come in matrix order.
+fn check_tables(pdf: &Pdf, m: &Matrix, s: &Strings, what: &str) {
+    let at = places(pdf);
+    let mut tables: Vec<(String, &[Activity])> = Vec::new();
+    for (n, ph) in m.phases.iter().enumerate() {
+        if !ph.activities.is_empty() {
+            tables.push((format!("{}", n + 1), &ph.activities));
+        }
+        for (k, sub) in ph.subphases.iter().enumerate() {
+            tables.push((format!("{}.{}", n + 1, k + 1), &sub.activities));
+        }
+    }
+    let (id_label, act_label) = (norm(&s.activity_id), norm(&s.activity));
+    let continued = norm(&s.continued);
+    for (num, rows) in tables {
+        let mut last = (0usize, f32::INFINITY);
+        let mut tops: BTreeMap<usize, f32> = BTreeMap::new();
+        for a in rows {
+            let &(page, y) = at
+                .get(&a.id)
+                .and_then(|v| v.first())
+                .unwrap_or_else(|| panic!("{what}: row {} not drawn", a.id));
+            assert!(page > last.0 || page == last.0 && y < last.1, "{what}: row {} out of order", a.id);
+            last = (page, y);
+            let top = tops.entry(page).or_insert(y);
+            *top = top.max(y);
+        }
+        let first = *tops.keys().next().expect("rows");
+        for (&page, &top) in &tops {
+            let p = &pdf.pages[page];
+            let label_above =
+                |label: &str| body(p).iter().any(|r| r.bold() && collapse(&r.text) == label && r.y > top);
+            assert!(
+                label_above(&id_label) && label_above(&act_label),
+                "{what}: table {num}: no header above the rows on page {}",
+                page + 1
+            );
+            if page != first {
+                let caption = body(p).iter().any(|r| {
+                    let t = collapse(&r.text);
+                    !r.bold() && t.starts_with(&format!("{num} ")) && t.ends_with(&continued) && r.y > top
+                });
+                assert!(caption, "{what}: table {num}: no \"{continued}\" caption on page {}", page + 1);
+            }
+        }
+    }
+}
+
+/// Rows that fit on a page are never split: every activity id is drawn once
+/// (a split row repeats its id on the next page).
+fn check_whole_rows(pdf: &Pdf, m: &Matrix, what: &str) {
+    let at = places(pdf);
+    for ph in &m.phases {
+        for a in ph.activities.iter().chain(ph.subphases.iter().flat_map(|s| &s.activities)) {
+            let n = at.get(&a.id).map_or(0, Vec::len);
+            assert_eq!(n, 1, "{what}: row {} drawn {n} times (split over pages?)", a.id);
+        }
+    }
+}
+
+// ---- 1. the LLMaaS annex in each language -------------------------------------
+
+// Every LLMaaS annex: A4 pages, subset fonts, every text of the matrix in its language, footers, PDF/A metadata, outline.
+#[test]
+fn llmaas_annex_in_every_language() {
+    let src = llmaas();
+    let m = read_matrix(&src);
+    assert_eq!(m.languages.len(), 5);
+    for lang in &m.languages {
+        let path = llmaas_out().join(format!("llmaas-{lang}.pdf"));
+        let pdf = Pdf::open(&path);
+        let s = Strings::load(lang);
+        let what = format!("llmaas-{lang}.pdf");
+
+        assert!(pdf.bytes.len() < 120 * 1024, "{what}: {} bytes", pdf.bytes.len());
+        assert!(
+            pdf.bytes.starts_with(b"%PDF-1.7"),
+            "{what}: header {:?}",
+            String::from_utf8_lossy(&pdf.bytes[..8])
+        );
+        check_pages(&pdf, &what, &s);
+        check_rules(&pdf, &what);
+        check_fonts(&pdf);
+        check_widths(&pdf);
+
+        check_texts(&pdf, &m, lang, &s, &what);
+
+        // Catalog, Info and XMP.
+        let cat = pdf.catalog();
+        assert_eq!(text_string(cat.get(b"Lang").expect("/Lang")), *lang, "{what}: /Lang");
+        let xmp = String::from_utf8(pdf.stream_bytes(cat.get(b"Metadata").expect("/Metadata")))
+            .expect("XMP is UTF-8");
+        for want in [
+            "pdfaid:part>2<",
+            "pdfaid:conformance>B<",
+            "xmp:CreateDate>2026-11-23T00:00:00Z<",
+            &m.title[lang],
+        ] {
+            assert!(xmp.contains(want), "{what}: XMP lacks {want:?}:\n{xmp}");
+        }
+        let info = pdf.info();
+        assert_eq!(text_string(info.get(b"CreationDate").expect("CreationDate")), "D:20261123000000Z");
+        assert!(!info.has(b"GTS_PDFXVersion"), "{what}: PDF/X key in a PDF/A file");
+        let intents =
+            pdf.deref(cat.get(b"OutputIntents").expect("/OutputIntents")).as_array().expect("array");
+        let intent = pdf.dict(&intents[0]);
+        assert_eq!(intent.get(b"S").and_then(lopdf::Object::as_name).expect("/S"), b"GTS_PDFA1");
+        let icc = pdf.dict(intent.get(b"DestOutputProfile").expect("DestOutputProfile"));
+        assert_eq!(num(icc.get(b"N").expect("/N")), 3.0);
+        assert!(!pdf.stream_bytes(intent.get(b"DestOutputProfile").expect("profile")).is_empty());
+        let id = pdf.doc.trailer.get(b"ID").expect("trailer /ID").as_array().expect("array");
+        assert_eq!(id.len(), 2);
+        let (lopdf::Object::String(a, _), lopdf::Object::String(b, _)) = (&id[0], &id[1]) else {
+            panic!("/ID strings")
+        };
+        assert!(a.len() == 16 && a == b, "{what}: /ID {id:?}");
+
+        // Outline: legend, the phases in order, fingerprint; each on its heading.
+        let outline = pdf.outline();
+        let mut want = vec![norm(&s.legend_heading)];
+        want.extend(m.phases.iter().enumerate().map(|(n, p)| norm(&format!("{} {}", n + 1, p.title[lang]))));
+        if !m.notes.is_empty() {
+            want.push(norm(&s.notes_heading));
+        }
+        want.push(norm(&s.fingerprint_heading));
+        assert_eq!(outline_titles(&outline), want, "{what}: outline");
+        check_targets(&pdf, &outline);
+        check_keeps(&pdf, &m, lang, &outline, &what);
+        check_tables(&pdf, &m, &s, &what);
+        check_whole_rows(&pdf, &m, &what);
+    }
+}
+
+// ---- 2. the fingerprint ---------------------------------------------------------
+
+// The SHA-256 of data/llmaas.yaml is printed in the annex (every language).
+#[test]
+fn fingerprint_is_the_sha256_of_the_matrix_file() {
+    let sha = sha256_hex(&llmaas());
+    for lang in ["de", "en", "fr", "es", "it"] {
+        let pdf = Pdf::open(&llmaas_out().join(format!("llmaas-{lang}.pdf")));
+        let last = pdf.pages.last().expect("pages");
+        assert!(
+            body_text(last).contains(&sha),
+            "llmaas-{lang}.pdf: {sha} not on the last page:\n{}",
+            body_text(last)
+        );
+    }
+}
+
+// ---- 3. determinism ---------------------------------------------------------------
+
+// Same inputs, same bytes: twice alone, after another language, on 1 or 2 threads, and as part of the full run.
+#[test]
+fn identical_bytes_whatever_the_run() {
+    let src = llmaas();
+    let read = |out: PathBuf| std::fs::read(out.join("llmaas-de.pdf")).expect("llmaas-de.pdf");
+    let a = read(generate("pdf-det-a", &[&src], &["--lang", "de"]));
+    let b = read(generate("pdf-det-b", &[&src], &["--lang", "de"]));
+    assert!(a == b, "two runs differ");
+    for jobs in ["1", "2"] {
+        let c = read(generate("pdf-det-c", &[&src], &["--lang", "fr,de", "--jobs", jobs]));
+        assert!(a == c, "llmaas-de.pdf differs when rendered after fr with --jobs {jobs}");
+    }
+    assert!(a == read(llmaas_out().to_path_buf()), "llmaas-de.pdf differs in the run of all languages");
+}
+
+// ---- 4. hard cases ------------------------------------------------------------------
+
+/// A YAML double-quoted scalar.
+fn q(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
+}
+
+/// A localized text as a YAML flow mapping: the same text in every language
+/// of `langs`, or per language through `f`.
+fn loc(langs: &[&str], f: impl Fn(&str) -> String) -> String {
+    let parts: Vec<String> = langs.iter().map(|l| format!("{l}: {}", q(&f(l)))).collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// Words `Tag0001 Tag0002 …` up to `chars` characters: each word unique.
+fn numbered(tag: &str, chars: usize) -> String {
+    let mut s = String::new();
+    let mut i = 1;
+    while s.chars().count() < chars {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("{tag}{i:04}"));
+        i += 1;
+    }
+    s
+}
+
+/// A matrix being written: the header, then parties, phases and activities.
+struct Yaml {
+    langs: Vec<&'static str>,
+    y: String,
+}
+
+impl Yaml {
+    fn new(id: &str, langs: &[&'static str], title: &str) -> Yaml {
+        let mut y = Yaml { langs: langs.to_vec(), y: String::new() };
+        let l = y.loc(|_| title.to_string());
+        y.y = format!(
+            "schema: 1\nid: {id}\nversion: \"2.0\"\ndate: 2026-11-23\nsource_language: {}\nlanguages: [{}]\ntitle: {l}\nroles:\n",
+            langs[0],
+            langs.join(", ")
+        );
+        for (code, en, ru) in [
+            ("R", "Responsible", "Исполняет"),
+            ("A", "Accountable", "Утверждает"),
+            ("C", "Consulted", "Консультирует"),
+            ("I", "Informed", "Информируется"),
+        ] {
+            let name = y.loc(|l| if l == "ru" { ru } else { en }.to_string());
+            let desc = y.loc(|l| {
+                format!("{} ({code})", if l == "ru" { "Описание роли" } else { "What the role does" })
+            });
+            y.y += &format!("  - {{code: {code}, name: {name}, description: {desc}}}\n");
+        }
+        y
+    }
+    fn loc(&self, f: impl Fn(&str) -> String) -> String {
+        loc(&self.langs, f)
+    }
+    fn line(&mut self, indent: usize, s: &str) {
+        self.y += &" ".repeat(indent);
+        self.y += s;
+        self.y.push('\n');
+    }
+    fn parties(&mut self, names: &[(&str, String)]) {
+        self.line(0, "parties:");
+        for (id, name) in names {
+            let l = self.loc(|_| name.clone());
+            self.line(2, &format!("- {{id: {id}, name: {l}}}"));
+        }
+    }
+    /// A phase (indent 2) or subphase (indent 6) header, up to its `activities:` key.
+    fn phase(&mut self, indent: usize, id: &str, title: &str, intro: Option<&str>) {
+        let t = self.loc(|_| title.to_string());
+        self.line(indent, &format!("- id: {id}"));
+        self.line(indent + 2, &format!("title: {t}"));
+        if let Some(i) = intro {
+            let i = self.loc(|_| i.to_string());
+            self.line(indent + 2, &format!("intro: {i}"));
+        }
+    }
+    fn activity(
+        &mut self,
+        indent: usize,
+        id: &str,
+        text: impl Fn(&str) -> String,
+        roles: &str,
+        note: Option<&str>,
+    ) {
+        let t = self.loc(text);
+        let note = note.map_or(String::new(), |n| format!(", note: {}", self.loc(|_| n.to_string())));
+        self.line(indent, &format!("- {{id: {id}, text: {t}, roles: {{{roles}}}{note}}}"));
+    }
+    fn notes(&mut self, indent: usize, key: &str, notes: &[&str]) {
+        let list: Vec<String> = notes.iter().map(|n| self.loc(|_| n.to_string())).collect();
+        self.line(indent, &format!("{key}: [{}]", list.join(", ")));
+    }
+    fn write(&self, dir: &Path, name: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, &self.y).expect("write matrix");
+        p
+    }
+}
+
+const LONG_TEXT: usize = 3000;
+const LONG_WORD: usize = 300;
+/// A long subphase title (its table continues: the caption must be cut), written decomposed.
+const CONTINUITY: &str = "Contro\u{302}le: operational continuity, backup and restoration of customer workloads, including disaster recovery exercises, regular reporting and documented escalation paths";
+
+/// Eight parties with long names, a 3,000-character text, a 300-character
+/// word, Greek and Cyrillic, decomposed input, notes of every kind,
+/// subphases (one with a long title and a table over several pages), and a
+/// phase made of subphases only.
+fn hard_text(dir: &Path) -> PathBuf {
+    let mut y = Yaml::new("hard-text", &["en", "ru"], "Hard cases – wrapping, scripts and notes");
+    y.line(
+        0,
+        &format!(
+            "intro: {}",
+            y.loc(|_| "An intro before the legend.\n\nA second paragraph, INTRO-PARA-2.".into())
+        ),
+    );
+    y.notes(
+        0,
+        "notes",
+        &["Closing note CLOSE-NOTE-A applies to every phase.", "Closing note CLOSE-NOTE-B ends the annex."],
+    );
+    let parties: Vec<(String, String)> =
+        (0..8).map(|k| (format!("p{k}"), format!("Contracting Party Number {k} GmbH"))).collect();
+    y.parties(&parties.iter().map(|(i, n)| (i.as_str(), n.clone())).collect::<Vec<_>>());
+    let roles = "p0: RA, p1: C, p2: I, p3: CI, p4: I, p5: C, p6: I, p7: CI";
+    y.line(0, "phases:");
+    y.phase(2, "long", "Long texts", Some("Phase intro PHASE-INTRO-1."));
+    y.line(4, "activities:");
+    y.activity(6, "HT-LONG-3000", |_| numbered("Clause", LONG_TEXT), roles, Some("Activity note NOTE-LONG."));
+    let word = "W".repeat(LONG_WORD);
+    y.activity(
+        6,
+        "HT-WORD-300",
+        |_| format!("Before {word} after"),
+        roles,
+        Some(&format!("Note word {word}")),
+    );
+    y.activity(
+        6,
+        "HT-SCRIPTS",
+        |l| {
+            if l == "ru" {
+                "Управление доступом"
+            } else {
+                "Διαχείριση πρόσβασης"
+            }
+            .into()
+        },
+        roles,
+        Some("Σημείωση – «Управление»"),
+    );
+    // Written decomposed (e + U+0301, e + U+0300): the PDF must carry NFC.
+    y.activity(6, "HT-NFD", |_| "Ve\u{301}rifier l’acce\u{300}s – „Anführung“ € § …".into(), roles, None);
+    y.line(4, "subphases:");
+    y.phase(6, "access", "Access management – Управление доступом", Some("Subphase intro SUB-INTRO-1."));
+    y.notes(8, "notes", &["Subphase note SUB-NOTE-1."]);
+    y.line(8, "activities:");
+    y.activity(
+        10,
+        "HT-SUB-01",
+        |_| "Διαχείριση πρόσβασης και ταυτοτήτων / Управление доступом и учётными записями".into(),
+        roles,
+        None,
+    );
+    y.phase(6, "continuity", CONTINUITY, None);
+    y.line(8, "activities:");
+    for i in 1..=40 {
+        y.activity(
+            10,
+            &format!("HT-CONT-{i:02}"),
+            |_| format!("Continuity task {i} with enough words to wrap inside the narrow activity column"),
+            roles,
+            None,
+        );
+    }
+    y.notes(4, "notes", &["Phase note PHASE-NOTE-1.", "Phase note PHASE-NOTE-2."]);
+    y.phase(2, "only-subs", "Subphases only", None);
+    y.line(4, "subphases:");
+    for k in 1..=2 {
+        y.phase(6, &format!("sub-{k}"), &format!("Subphase {k}"), Some(&format!("Intro of subphase {k}, long enough to take two lines when the page is narrow, which it is not, so one.")));
+        y.line(8, "activities:");
+        y.activity(10, &format!("HT-ONLY-{k}"), |_| "Only-subphase activity".into(), roles, None);
+    }
+    y.write(dir, "hard-text.yaml")
+}
+
+/// 2,000 activities in one phase (rows of one to four lines), then a short phase.
+fn hard_rows(dir: &Path) -> PathBuf {
+    let mut y = Yaml::new("hard-rows", &["en"], "Two thousand rows");
+    y.parties(&[
+        ("customer", "Customer".into()),
+        ("provider", "Provider".into()),
+        ("auditor", "External auditor".into()),
+    ]);
+    y.line(0, "phases:");
+    y.phase(2, "bulk", "Bulk operations", Some("Every operation of the service, one row each."));
+    y.line(4, "activities:");
+    for i in 1..=2000 {
+        let filler = " with a longer description of what is done".repeat(i % 9);
+        y.activity(
+            6,
+            &format!("ROW-{i:04}"),
+            |_| format!("Operation {i}{filler}"),
+            "customer: RA, provider: C, auditor: I",
+            None,
+        );
+    }
+    y.phase(2, "after", "After the bulk", None);
+    y.line(4, "activities:");
+    y.activity(6, "AFTER-01", |_| "The last activity".into(), "customer: RA", None);
+    y.write(dir, "hard-rows.yaml")
+}
+
+/// 40 phases with intros of varying length, some with a tall first row,
+/// some made of subphases only, some with notes: headings land everywhere on
+/// the page. Then four phases whose first row nearly fills a page.
+fn hard_phases(dir: &Path) -> PathBuf {
+    let mut y = Yaml::new("hard-phases", &["en"], "Forty phases");
+    y.notes(0, "notes", &["The closing note of forty phases."]);
+    y.parties(&[("customer", "Customer".into()), ("provider", "Provider".into())]);
+    y.line(0, "phases:");
+    for k in 1..=40usize {
+        let intro = (k % 3 != 1).then(|| numbered(&format!("Intro{k}x"), (k * 37) % 400 + 10));
+        y.phase(2, &format!("phase-{k}"), &format!("Phase number {k}"), intro.as_deref());
+        if k % 4 == 0 {
+            y.line(4, "subphases:");
+            for s in 1..=2 {
+                y.phase(
+                    6,
+                    &format!("phase-{k}-{s}"),
+                    &format!("Part {s} of phase {k}"),
+                    Some(&numbered(&format!("Sub{k}x{s}x"), (k * 11 * s) % 200 + 10)),
+                );
+                y.line(8, "activities:");
+                for a in 1..=3 {
+                    y.activity(
+                        10,
+                        &format!("P{k}-S{s}-{a}"),
+                        |_| format!("Activity {a} of part {s} of phase {k}"),
+                        "customer: RA, provider: CI",
+                        None,
+                    );
+                }
+            }
+        } else {
+            y.line(4, "activities:");
+            for a in 1..=(1 + k % 5) {
+                let len = if a == 1 && k % 5 == 0 { 1500 } else { 40 + (k * a * 29) % 200 };
+                y.activity(
+                    6,
+                    &format!("P{k}-A{a}"),
+                    |_| numbered(&format!("T{k}x{a}x"), len),
+                    "customer: RA, provider: I",
+                    (a == 2).then_some("An activity note."),
+                );
+            }
+        }
+        if k % 3 == 0 {
+            y.notes(4, "notes", &[&format!("Note of phase {k}: it applies to the whole phase.")]);
+        }
+    }
+    // First rows that fit on a page, but not below a heading, an intro and the table header.
+    for (k, len) in [(41, 3650), (42, 3800), (43, 3950), (44, 4100)] {
+        y.phase(2, &format!("phase-{k}"), &format!("Phase number {k}"), Some("A one-line intro."));
+        y.line(4, "activities:");
+        y.activity(
+            6,
+            &format!("P{k}-A1"),
+            |_| numbered(&format!("T{k}x"), len),
+            "customer: RA, provider: I",
+            None,
+        );
+    }
+    y.write(dir, "hard-phases.yaml")
+}
+
+/// The three hard matrices, generated and rendered once.
+fn hard() -> &'static (PathBuf, PathBuf) {
+    static OUT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let dir = scratch("pdf-hard-data");
+        let files = [hard_text(&dir), hard_rows(&dir), hard_phases(&dir)];
+        let out = generate("pdf-hard", &files.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &[]);
+        (dir, out)
+    })
+}
+
+/// Reads `ID-LANG.pdf` of the hard cases and runs every generic check on it.
+fn check_hard(id: &str, lang: &str) -> (Matrix, Pdf, Vec<Item>, Strings) {
+    let (data, out) = hard();
+    let m = read_matrix(&data.join(format!("{id}.yaml")));
+    let what = format!("{id}-{lang}.pdf");
+    let pdf = Pdf::open(&out.join(&what));
+    let s = Strings::load(lang);
+    check_pages(&pdf, &what, &s);
+    check_rules(&pdf, &what);
+    check_fonts(&pdf);
+    check_widths(&pdf);
+    check_texts(&pdf, &m, lang, &s, &what);
+    let outline = pdf.outline();
+    let mut want = vec![norm(&s.legend_heading)];
+    want.extend(m.phases.iter().enumerate().map(|(n, p)| norm(&format!("{} {}", n + 1, p.title[lang]))));
+    if !m.notes.is_empty() {
+        want.push(norm(&s.notes_heading));
+    }
+    want.push(norm(&s.fingerprint_heading));
+    assert_eq!(outline_titles(&outline), want, "{what}: outline");
+    for (it, ph) in outline[1..].iter().zip(&m.phases) {
+        let kids: Vec<String> = ph.subphases.iter().map(|s| s.title[lang].clone()).collect();
+        let got: Vec<String> = it.kids.iter().map(|k| collapse(&k.title)).collect();
+        let n = collapse(&it.title).split(' ').next().expect("number").to_string();
+        let want: Vec<String> =
+            kids.iter().enumerate().map(|(k, t)| norm(&format!("{n}.{} {t}", k + 1))).collect();
+        assert_eq!(got, want, "{what}: subphases of {:?} in the outline", it.title);
+    }
+    check_targets(&pdf, &outline);
+    check_keeps(&pdf, &m, lang, &outline, &what);
+    check_tables(&pdf, &m, &s, &what);
+    assert!(pdf.text().contains(&sha256_hex(&data.join(format!("{id}.yaml")))), "{what}: no fingerprint");
+    (m, pdf, outline, s)
+}
+
+// Long text (3,000 characters, split over pages, every word in order), a 300-character word, Greek, Cyrillic, NFD input, all notes; nothing drawn outside the content area.
+#[test]
+fn hard_texts_stay_inside_the_page() {
+    for lang in ["en", "ru"] {
+        let (_, pdf, _, _) = check_hard("hard-text", lang);
+        let what = format!("hard-text-{lang}.pdf");
+        let words = Words::of(&pdf);
+        let clauses: Vec<&str> =
+            words.words.iter().map(|(_, w)| w.as_str()).filter(|w| w.starts_with("Clause")).collect();
+        let want = numbered("Clause", LONG_TEXT);
+        assert_eq!(
+            clauses,
+            want.split(' ').collect::<Vec<_>>(),
+            "{what}: the long text is not drawn whole and in order"
+        );
+        let pages: std::collections::BTreeSet<usize> =
+            words.words.iter().filter(|(_, w)| w.starts_with("Clause")).map(|(p, _)| *p).collect();
+        assert!(pages.len() >= 2, "{what}: the 3,000-character text with 8 parties should span pages");
+        let squeezed: String =
+            pdf.pages.iter().map(body_text).collect::<String>().split_whitespace().collect();
+        let word = "W".repeat(LONG_WORD);
+        assert!(squeezed.contains(&format!("Before{word}after")), "{what}: the long word is not drawn whole");
+        assert!(
+            squeezed.contains(&format!("Noteword{word}")),
+            "{what}: the long word of the note is not drawn whole"
+        );
+        let text = pdf.text();
+        for want in [
+            "Διαχείριση πρόσβασης",
+            "Управление доступом",
+            "Vérifier l’accès – „Anführung“ € § …",
+            "CLOSE-NOTE-A",
+            "SUB-NOTE-1",
+            "PHASE-NOTE-2",
+            "NOTE-LONG",
+            "INTRO-PARA-2",
+        ] {
+            assert!(text.contains(want), "{what}: {want:?} not drawn");
+        }
+        let outline: Vec<String> = pdf
+            .outline()
+            .iter()
+            .flat_map(|i| std::iter::once(i).chain(&i.kids))
+            .map(|i| i.title.clone())
+            .collect();
+        for t in std::iter::once(&text).chain(&outline) {
+            assert!(
+                !t.contains(['\u{300}', '\u{301}', '\u{302}']),
+                "{what}: decomposed text reached the PDF: {t:?}"
+            );
+        }
+        assert!(
+            outline.iter().any(|t| t.contains("Contrôle")),
+            "{what}: no NFC subphase title in the outline"
+        );
+    }
+}
+
+// 2,000 rows in one phase: more than 20 pages, each with the table header and the "(continued)" caption, rows in order.
+#[test]
+fn two_thousand_rows_repeat_the_header_on_every_page() {
+    let (m, pdf, _, _) = check_hard("hard-rows", "en");
+    assert!(pdf.pages.len() > 20, "{} pages", pdf.pages.len());
+    assert_eq!(m.phases[0].activities.len(), 2000);
+    check_whole_rows(&pdf, &m, "hard-rows-en.pdf");
+}
+
+// 40 phases, some of subphases only: outline in order and nested, every heading kept with its first row.
+#[test]
+fn forty_phases_keep_every_heading_with_its_rows() {
+    let (m, _, outline, _) = check_hard("hard-phases", "en");
+    assert_eq!(m.phases.len(), 44);
+    assert_eq!(outline.len(), 47);
+    assert_eq!(outline.iter().map(|i| i.kids.len()).sum::<usize>(), 20);
+}
+
+/// A small matrix whose headings land lower as `k` and `m` grow: the legend
+/// after a title of 1 to 5 lines and an intro of 20 to 35 paragraphs, the
+/// first of 1 to 4 lines (near the foot of page 1), the phases after `k`
+/// rows and `m` notes more. Across the set, headings land at every position
+/// on the page, a point or two apart.
+fn sweep_yaml(k: usize, m: usize) -> Yaml {
+    let title = (1..=4 * (1 + m % 5)).map(|i| format!("Title{i:04}")).collect::<Vec<_>>().join(" ");
+    let mut y = Yaml::new(&format!("sweep-{k:02}-{m}"), &["en"], &title);
+    // Words per line of the intro (9.5pt, the content width), to make a paragraph of exactly n lines.
+    let f = raci_annex::fonts::regular();
+    let per_line = ((A4.0 - LEFT - RIGHT + f.width(" ", 9.5)) / f.width("Lorem0001 ", 9.5)) as usize;
+    let lines = 1 + m / 5 + 2 * (k / 16);
+    let first =
+        (1..=per_line * (lines - 1) + 1).map(|i| format!("Lorem{i:04}")).collect::<Vec<_>>().join(" ");
+    let rest = (0..20 + k % 16).map(|i| format!("Intro line {i}."));
+    let intro = std::iter::once(first).chain(rest).collect::<Vec<_>>().join("\n\n");
+    y.line(0, &format!("intro: {}", y.loc(|_| intro.clone())));
+    y.parties(&[("customer", "Customer".into()), ("provider", "Provider".into())]);
+    y.line(0, "phases:");
+    y.phase(2, "fill", "Filling the page", None);
+    y.line(4, "activities:");
+    for a in 0..k.max(1) {
+        y.activity(6, &format!("F-{a:02}"), |_| format!("Filler row {a}"), "customer: RA", None);
+    }
+    if m > 0 {
+        let notes: Vec<String> = (0..m).map(|n| format!("Filler note {n}.")).collect();
+        y.notes(4, "notes", &notes.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    y.phase(2, "plain", "A phase with a table", None);
+    y.line(4, "activities:");
+    y.activity(6, "PLAIN-1", |_| "The first row under the heading".into(), "customer: RA", None);
+    y.phase(2, "tall", "A phase whose first row is tall", Some("A one-line intro."));
+    y.line(4, "activities:");
+    y.activity(6, "TALL-1", |_| numbered("Tall", 900), "customer: RA", None);
+    y.phase(2, "subs", "A phase of subphases", Some("A one-line intro."));
+    y.line(4, "subphases:");
+    y.phase(6, "sub", "The only subphase", Some("Its own intro, one line."));
+    y.line(8, "activities:");
+    y.activity(10, "SUB-1", |_| "The first row of the subphase".into(), "customer: RA", None);
+    y
+}
+
+// Headings at every position on the page (rows and notes before them vary by ~2pt steps): each stays with its first row or subphase.
+#[test]
+fn headings_stay_with_what_follows_wherever_they_land() {
+    let dir = scratch("pdf-sweep-data");
+    let mut n = 0;
+    for k in 0..26 {
+        for m in 0..8 {
+            sweep_yaml(k, m).write(&dir, &format!("sweep-{k:02}-{m}.yaml"));
+            n += 1;
+        }
+    }
+    let out = generate("pdf-sweep", &[&dir], &[]);
+    let s = Strings::load("en");
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for k in 0..26 {
+        for m in 0..8 {
+            let what = format!("sweep-{k:02}-{m}-en.pdf");
+            let pdf = Pdf::open(&out.join(&what));
+            let matrix = read_matrix(&dir.join(format!("sweep-{k:02}-{m}.yaml")));
+            check_pages(&pdf, &what, &s);
+            check_rules(&pdf, &what);
+            let outline = pdf.outline();
+            check_targets(&pdf, &outline);
+            bad.extend(keeps(&pdf, &matrix, "en", &outline).into_iter().map(|b| format!("{what}: {b}")));
+            check_tables(&pdf, &matrix, &s, &what);
+            check_whole_rows(&pdf, &matrix, &what);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, n);
+    assert!(bad.is_empty(), "{} headings apart from what follows:\n{}", bad.len(), bad.join("\n"));
+}

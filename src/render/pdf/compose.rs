@@ -130,6 +130,8 @@ struct Composer<'a> {
     text_origin: (f32, f32),
     /// The open table segment on this page: column rule positions and its top.
     segment: Option<(Vec<f32>, f32)>,
+    /// A table header was just drawn and no row under it yet.
+    empty_header: bool,
     body: Style,
     small: Style,
     table_text: Style,
@@ -167,6 +169,7 @@ pub fn compose(job: &Job<'_>) -> Composed {
         text_font: None,
         text_origin: (0.0, 0.0),
         segment: None,
+        empty_header: false,
         body: Style { bold: false, size: l.body_size, color: c.text },
         small: Style { bold: false, size: l.body_size - 1.5, color: c.muted },
         table_text: Style { bold: false, size: table_size, color: c.text },
@@ -314,21 +317,33 @@ impl Composer<'_> {
         wrap(&nfc(text), st.face(), st.size, self.content_width()).len() as f32 * st.line_height()
     }
 
-    /// A heading, kept on one page with at least `keep` points of what follows.
-    fn heading(&mut self, text: &str, level: u8, keep: f32) {
+    fn heading_style(&self, level: u8) -> Style {
         let l = self.job.layout;
-        let st = Style {
+        Style {
             bold: true,
             size: if level == 0 { l.heading_size } else { l.subheading_size },
             color: l.colors.accent,
-        };
+        }
+    }
+
+    /// A heading's room: the gap above it, its lines, and the rule and gap below.
+    fn heading_space(&self, text: &str, level: u8) -> (f32, f32, f32) {
+        let st = self.heading_style(level);
+        let h = wrap(&nfc(text), st.face(), st.size, self.content_width()).len() as f32 * st.line_height();
+        if level == 0 { (10.0, h, 4.0 + 3.0) } else { (6.0, h, 3.0) }
+    }
+
+    /// A heading, kept on one page with at least `keep` points of what follows.
+    fn heading(&mut self, text: &str, level: u8, keep: f32) {
+        let l = self.job.layout;
+        let st = self.heading_style(level);
         self.close_segment();
         let lines = wrap(&nfc(text), st.face(), st.size, self.content_width());
-        let h = lines.len() as f32 * st.line_height();
-        self.gap(if level == 0 { 10.0 } else { 6.0 });
-        self.ensure(h + keep + 4.0);
+        let (gap, h, below) = self.heading_space(text, level);
+        self.gap(gap);
+        self.ensure(h + below + keep);
         let top = self.y;
-        self.outline.push(Mark { title: text.to_string(), level, page: self.pages.len(), y: top + 2.0 });
+        self.outline.push(Mark { title: nfc(text), level, page: self.pages.len(), y: top + 2.0 });
         for line in &lines {
             let y = self.y;
             self.line_at(self.left, y, line, st);
@@ -381,6 +396,7 @@ impl Composer<'_> {
             self.hline(self.left, right, top, c.grid, 0.8);
         }
         self.y = top - h;
+        self.empty_header = header;
     }
 
     fn table_start(&mut self, t: &Table) {
@@ -408,7 +424,10 @@ impl Composer<'_> {
         if !t.caption.is_empty() {
             let st = self.small;
             let top = self.y;
-            let cont = format!("{} {}", t.caption, self.job.strings.continued);
+            // One line: a long title is shortened, "(continued)" always shows.
+            let cont = &self.job.strings.continued;
+            let room = self.content_width() - st.face().width(&nfc(&format!(" {cont}")), st.size);
+            let cont = nfc(&format!("{} {cont}", ellipsize(&nfc(&t.caption), st.face(), st.size, room)));
             self.line_at(self.left, top, &cont, st);
             self.y -= st.line_height() + 2.0;
         }
@@ -420,9 +439,15 @@ impl Composer<'_> {
         Self::row_height(&t.header) + self.small.line_height() + 2.0
     }
 
+    /// The least room worth starting a split row in: three lines.
+    fn min_split(&self) -> f32 {
+        3.0 * self.table_text.line_height() + 2.0 * PAD_Y
+    }
+
     /// Draws one body row: whole if it fits, on the next page (header
     /// repeated) if it fits there, split line by line only when it is taller
-    /// than a page.
+    /// than a page — or when moving it would leave a table header (and the
+    /// heading above it) with no row under it.
     fn row(&mut self, t: &Table, cells: Vec<Cell>) {
         let mut cells = cells;
         let fresh = self.top - self.bottom - self.header_space(t);
@@ -434,7 +459,8 @@ impl Composer<'_> {
                 return;
             }
             let at_top = self.y >= self.top - self.header_space(t) - 0.5;
-            if h <= fresh || !at_top && avail < 3.0 * self.table_text.line_height() + 2.0 * PAD_Y {
+            let orphan = self.empty_header && !at_top && avail >= self.min_split();
+            if h <= fresh && !orphan || !at_top && avail < self.min_split() {
                 self.continue_table(t);
                 continue;
             }
@@ -514,18 +540,30 @@ impl Composer<'_> {
             self.cell(&s.description, self.table_bold, widths[2], Align::Left),
         ];
         let t = Table { widths, header, caption: s.legend_heading.clone() };
-        let intro_h = self.paragraph_height(&s.legend_intro, self.body);
-        self.heading(&s.legend_heading, 0, intro_h + Self::row_height(&t.header) * 2.0);
+        let code_st = Style { bold: true, ..self.table_text };
+        let rows: Vec<Vec<Cell>> = m
+            .roles
+            .iter()
+            .map(|r| {
+                vec![
+                    self.cell(&r.code.to_string(), code_st, t.widths[0], Align::Center),
+                    self.cell(r.name.get(job.lang), code_st, t.widths[1], Align::Left),
+                    self.cell(r.description.get(job.lang), self.table_text, t.widths[2], Align::Left),
+                ]
+            })
+            .collect();
+        // Keep the intro, the table header and the first row with the heading.
+        let intro_h = self.paragraph_height(&s.legend_intro, self.body) + 4.0;
+        let fresh = self.top - self.bottom - self.header_space(&t);
+        let first_h = rows.first().map_or(0.0, |r| {
+            let h = Self::row_height(r);
+            if h <= fresh { h } else { self.min_split() }
+        });
+        self.heading(&s.legend_heading, 0, intro_h + Self::row_height(&t.header) + first_h);
         self.paragraph(&s.legend_intro, self.body, 0.0);
         self.y -= 4.0;
         self.table_start(&t);
-        let code_st = Style { bold: true, ..self.table_text };
-        for r in &m.roles {
-            let cells = vec![
-                self.cell(&r.code.to_string(), code_st, t.widths[0], Align::Center),
-                self.cell(r.name.get(job.lang), code_st, t.widths[1], Align::Left),
-                self.cell(r.description.get(job.lang), self.table_text, t.widths[2], Align::Left),
-            ];
+        for cells in rows {
             self.row(&t, cells);
         }
     }
@@ -590,11 +628,22 @@ impl Composer<'_> {
         }
     }
 
-    /// Room to keep under a heading: its intro and the table header with the first row.
+    /// Room to keep for an intro under a heading (a long one flows on: its start is enough).
+    fn intro_keep(&self, intro: Option<&Localized>) -> f32 {
+        intro.map_or(0.0, |i| self.paragraph_height(i.get(self.job.lang), self.body).min(60.0) + 4.0)
+    }
+
+    /// Room to keep under a heading: its intro and the table header with the
+    /// first row. A row that fits on a page is never split, so all of it is
+    /// kept (less would leave the heading and an empty header behind); a
+    /// taller one is split, so room for a few of its lines is enough.
     fn keep_for(&self, intro: Option<&Localized>, t: &Table, first: Option<&Activity>) -> f32 {
-        let intro_h =
-            intro.map_or(0.0, |i| self.paragraph_height(i.get(self.job.lang), self.body).min(60.0) + 4.0);
-        let first_h = first.map_or(0.0, |a| Self::row_height(&self.activity_cells(t, a)).min(120.0));
+        let intro_h = self.intro_keep(intro);
+        let fresh = self.top - self.bottom - self.header_space(t);
+        let first_h = first.map_or(0.0, |a| {
+            let h = Self::row_height(&self.activity_cells(t, a));
+            if h <= fresh { h } else { self.min_split() }
+        });
         intro_h + Self::row_height(&t.header) + first_h
     }
 
@@ -602,12 +651,19 @@ impl Composer<'_> {
         let lang = self.job.lang;
         let title = format!("{n}\u{2002}{}", phase.title.get(lang));
         let t = self.activity_table(&title);
-        let first =
-            phase.activities.first().or_else(|| phase.subphases.first().and_then(|s| s.activities.first()));
-        let keep = if phase.activities.is_empty() {
-            self.job.layout.subheading_size * 2.0 + self.keep_for(phase.intro.as_ref(), &t, first)
-        } else {
-            self.keep_for(phase.intro.as_ref(), &t, first)
+        let keep = match phase.subphases.first() {
+            // The first subphase heading follows: keep all that it keeps.
+            Some(sub) if phase.activities.is_empty() => {
+                let stitle = format!("{n}.1\u{2002}{}", sub.title.get(lang));
+                let st = self.activity_table(&stitle);
+                let (gap, h, below) = self.heading_space(&stitle, 1);
+                self.intro_keep(phase.intro.as_ref())
+                    + gap
+                    + h
+                    + below
+                    + self.keep_for(sub.intro.as_ref(), &st, sub.activities.first())
+            }
+            _ => self.keep_for(phase.intro.as_ref(), &t, phase.activities.first()),
         };
         self.heading(&title, 0, keep);
         if let Some(intro) = &phase.intro {
