@@ -177,10 +177,11 @@ struct RawLayout {
     heading_size: Option<f32>,
     subheading_size: Option<f32>,
     colors: Option<Colors>,
+    logo: Option<LogoSpec>,
 }
 
 /// Page and type settings.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[allow(missing_docs, reason = "documented in templates/layout.yaml")]
 pub struct Layout {
     pub paper: Paper,
@@ -192,11 +193,81 @@ pub struct Layout {
     pub heading_size: f32,
     pub subheading_size: f32,
     pub colors: Colors,
+    /// An optional logo printed at the top of the PDF's first page and on the legend sheet.
+    pub logo: Option<std::sync::Arc<Logo>>,
+}
+
+/// Where the logo file is and how wide it is printed.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogoSpec {
+    /// A PNG file, relative to the templates folder.
+    file: PathBuf,
+    /// Printed width in millimetres (the height follows the aspect ratio).
+    width_mm: f32,
+}
+
+/// A decoded PNG logo.
+#[derive(Debug)]
+pub struct Logo {
+    /// The PNG file as given (embedded as is in the XLSX).
+    pub png: Vec<u8>,
+    /// Width in pixels.
+    pub width_px: u32,
+    /// Height in pixels.
+    pub height_px: u32,
+    /// 8-bit RGB samples, row by row.
+    pub rgb: Vec<u8>,
+    /// 8-bit alpha samples, when the PNG has transparency.
+    pub alpha: Option<Vec<u8>>,
+    /// Printed width in millimetres.
+    pub width_mm: f32,
+}
+
+impl Logo {
+    /// Printed height in millimetres.
+    pub fn height_mm(&self) -> f32 {
+        self.width_mm * self.height_px as f32 / self.width_px.max(1) as f32
+    }
+
+    /// Decodes a PNG (any colour type and depth) into 8-bit RGB plus alpha.
+    fn decode(png_bytes: Vec<u8>, width_mm: f32) -> Result<Logo, String> {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(&png_bytes));
+        decoder.set_transformations(png::Transformations::normalize_to_color8());
+        let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG: {e}"))?;
+        let (w, h) = reader.info().size();
+        if w == 0 || h == 0 || u64::from(w) * u64::from(h) > 4_000_000 {
+            return Err(format!("the logo is {w} × {h} pixels; use at most 4 megapixels"));
+        }
+        let size = reader.output_buffer_size().ok_or("the PNG is too large to decode")?;
+        let mut buf = vec![0; size];
+        let info = reader.next_frame(&mut buf).map_err(|e| format!("not a readable PNG: {e}"))?;
+        buf.truncate(info.buffer_size());
+        let px = (w * h) as usize;
+        let (rgb, alpha) = match info.color_type {
+            png::ColorType::Rgb => (buf, None),
+            png::ColorType::Rgba => {
+                let rgb = buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+                (rgb, Some(buf.chunks_exact(4).map(|p| p[3]).collect()))
+            }
+            png::ColorType::Grayscale => (buf.iter().flat_map(|&g| [g, g, g]).collect(), None),
+            png::ColorType::GrayscaleAlpha => {
+                let rgb = buf.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0]]).collect();
+                (rgb, Some(buf.chunks_exact(2).map(|p| p[1]).collect()))
+            }
+            png::ColorType::Indexed => return Err("indexed PNG could not be expanded".into()),
+        };
+        if rgb.len() != px * 3 {
+            return Err("the PNG's pixel data is incomplete".into());
+        }
+        Ok(Logo { png: png_bytes, width_px: w, height_px: h, rgb, alpha, width_mm })
+    }
 }
 
 impl Layout {
     fn from_raw(r: RawLayout, base: Layout) -> Layout {
         Layout {
+            logo: base.logo,
             paper: r.paper.unwrap_or(base.paper),
             orientation: r.orientation.unwrap_or(base.orientation),
             margins_mm: r.margins_mm.unwrap_or(base.margins_mm),
@@ -292,8 +363,14 @@ impl Templates {
         let layout_file = dir.join("layout.yaml");
         if layout_file.exists() {
             match read_yaml::<RawLayout>(&layout_file) {
-                Ok(raw) => {
-                    let layout = Layout::from_raw(raw, t.layout);
+                Ok(mut raw) => {
+                    let logo = raw.logo.take().map(|spec| load_logo(dir, &spec));
+                    let mut layout = Layout::from_raw(raw, t.layout.clone());
+                    match logo {
+                        Some(Ok(l)) => layout.logo = Some(std::sync::Arc::new(l)),
+                        Some(Err(m)) => reports.push(template_report(&layout_file, None, m)),
+                        None => {}
+                    }
                     match layout.check() {
                         Ok(()) => t.layout = layout,
                         Err(m) => reports.push(template_report(&layout_file, None, m)),
@@ -330,6 +407,7 @@ impl Layout {
     fn fallback() -> Layout {
         let g = Rgb(0x9A, 0xA8, 0xC2);
         Layout {
+            logo: None,
             paper: Paper::A4,
             orientation: Orientation::Portrait,
             margins_mm: Margins { top: 22.0, bottom: 20.0, left: 18.0, right: 18.0 },
@@ -351,6 +429,20 @@ impl Layout {
             },
         }
     }
+}
+
+/// Reads and decodes the logo named by the layout file.
+fn load_logo(dir: &Path, spec: &LogoSpec) -> Result<Logo, String> {
+    if !(5.0..=120.0).contains(&spec.width_mm) {
+        return Err(format!("logo.width_mm is {}; use 5 to 120 mm", spec.width_mm));
+    }
+    let path = dir.join(&spec.file);
+    let len = std::fs::metadata(&path).map_err(|e| format!("cannot read the logo {}: {e}", path.display()))?.len();
+    if len > 2 * 1024 * 1024 {
+        return Err(format!("the logo {} is larger than 2 MiB", path.display()));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read the logo {}: {e}", path.display()))?;
+    Logo::decode(bytes, spec.width_mm).map_err(|e| format!("the logo {}: {e}", path.display()))
 }
 
 type YamlError = (Option<(u64, u64)>, String);

@@ -306,6 +306,19 @@ fn legend_sheet(ws: &mut Worksheet, job: &Job<'_>, st: &Styles) -> Result<(), Xl
     let face = fonts::bold();
     fit_row(ws, 0, wrapped_lines(title, column_pt(total), face, TITLE_PT), TITLE_PT)?;
 
+    if let Some(logo) = &job.layout.logo {
+        // Right-aligned in the description column, beside the four facts rows
+        // (at most their height: about 76 px), at 96 pixels per inch.
+        let width_px = f64::from(logo.width_mm) / 25.4 * 96.0;
+        let image = rust_xlsxwriter::Image::new_from_buffer(&logo.png)?
+            .set_scale_to_size(width_px, 76.0, true)
+            .set_alt_text(title);
+        let scale = (width_px / image.width().max(1.0)).min(76.0 / image.height().max(1.0));
+        let col_px = widths[2] * 7.0 + 5.0;
+        let x = (col_px - image.width() * scale).max(0.0) as u32;
+        ws.insert_image_with_offset(2, 2, &image, x, 0)?;
+    }
+
     let mut row = 2;
     let language = format!("{} ({lang})", s.language_name);
     let date = s.date(&m.date);

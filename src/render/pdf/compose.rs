@@ -17,6 +17,8 @@ use crate::render::Job;
 
 /// Resource name of the regular face (not F1..F14, which printpdf reserves for builtin fonts).
 pub const FONT_REGULAR: &str = "DJVSANS";
+/// Resource name of the logo image.
+pub const LOGO: &str = "LOGO";
 /// Resource name of the bold face.
 pub const FONT_BOLD: &str = "DJVSANSB";
 
@@ -489,7 +491,23 @@ impl Composer<'_> {
         let kind = Style { bold: true, size: l.body_size - 0.5, color: l.colors.muted };
         let y = self.y;
         self.line_at(self.left, y, &nfc(&s.document_kind.to_uppercase()), kind);
-        self.y -= kind.line_height() + 4.0;
+        let mut below = kind.line_height();
+        if let Some(logo) = &l.logo {
+            // Top right of the first page, above the title.
+            let (w, h) = (logo.width_mm * MM, logo.height_mm() * MM);
+            self.end_text();
+            self.ops.push(Op::UseXobject {
+                id: printpdf::XObjectId(LOGO.to_string()),
+                transform: printpdf::XObjectTransform {
+                    translate_x: Some(Pt(self.right - w)),
+                    translate_y: Some(Pt(y - h)),
+                    dpi: Some(logo.width_px as f32 * 72.0 / w),
+                    ..Default::default()
+                },
+            });
+            below = below.max(h);
+        }
+        self.y -= below + 4.0;
         let title = Style { bold: true, size: l.title_size, color: l.colors.accent };
         self.paragraph(m.title.get(job.lang), title, 0.0);
         self.y -= 4.0;

@@ -9,7 +9,7 @@ use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use printpdf::{FontId, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, TextItem};
 use sha2::{Digest, Sha256};
 
-use super::compose::{Composed, FONT_BOLD, FONT_REGULAR, Mark};
+use super::compose::{Composed, FONT_BOLD, FONT_REGULAR, LOGO, Mark};
 use crate::fonts::{self, Face};
 use crate::render::Job;
 
@@ -35,6 +35,25 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
             .ok_or_else(|| format!("the {ps_name} subset does not parse"))?;
         parsed.font_name = Some(format!("{tag}+{ps_name}"));
         doc.resources.fonts.map.insert(FontId(name.to_string()), PdfFont::new(parsed));
+    }
+
+    if let Some(logo) = &job.layout.logo {
+        let (pixels, data_format) = match &logo.alpha {
+            Some(alpha) => (
+                logo.rgb.chunks_exact(3).zip(alpha).flat_map(|(p, a)| [p[0], p[1], p[2], *a]).collect(),
+                printpdf::RawImageFormat::RGBA8,
+            ),
+            None => (logo.rgb.clone(), printpdf::RawImageFormat::RGB8),
+        };
+        let image = printpdf::RawImage {
+            pixels: printpdf::RawImageData::U8(pixels),
+            width: logo.width_px as usize,
+            height: logo.height_px as usize,
+            data_format,
+            tag: Vec::new(),
+        };
+        // A fixed id: printpdf's add_image would draw one from a process-wide counter.
+        doc.resources.xobjects.map.insert(printpdf::XObjectId(LOGO.to_string()), printpdf::XObject::Image(image));
     }
 
     let (wmm, hmm) = job.layout.page_mm();
