@@ -55,9 +55,7 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = 1 + upto.iter().filter(|&&b| b == b'\n').count() as u64;
-            let col = 1 + upto.iter().rev().take_while(|&&b| b != b'\n').count() as u64;
+            let (line, col) = place_of_bad_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
             report.push(
                 Diagnostic::error("encoding", Some((line, col)), "the file is not valid UTF-8 text")
                     .subject("file")
@@ -89,6 +87,15 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
         Some(matrix) => Ok(Loaded { matrix, report }),
         None => Err(report),
     }
+}
+
+/// (line, column) just after `valid`, the UTF-8 prefix of a file before its first bad
+/// byte. The column counts characters, as the parser's columns and editors do, not bytes.
+fn place_of_bad_utf8(valid: &[u8]) -> (u64, u64) {
+    let line = 1 + valid.iter().filter(|&&b| b == b'\n').count() as u64;
+    let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let chars = std::str::from_utf8(&valid[start..]).map_or(0, |s| s.chars().count());
+    (line, 1 + chars as u64)
 }
 
 /// Lowercase hex of `bytes`.
@@ -359,6 +366,14 @@ mod tests {
         let d = parse::<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>(&s)
             .unwrap_err();
         assert_eq!(d.code, "alias-budget", "{d:?}");
+    }
+
+    #[test]
+    fn places_a_bad_utf8_byte_by_line_and_character_column() {
+        // "clés d’" is 7 characters but 10 bytes: the column must count characters.
+        assert_eq!(place_of_bad_utf8("a: 1\nx: clés d’".as_bytes()), (2, 11));
+        assert_eq!(place_of_bad_utf8(b""), (1, 1));
+        assert_eq!(place_of_bad_utf8(b"a\n"), (2, 1));
     }
 
     #[test]

@@ -375,14 +375,18 @@ fn refuses_the_alias_bomb_quickly_and_in_little_memory() {
     }
 }
 
-// A byte sequence that is not UTF-8 is refused with code `encoding` at its line and column.
+// A byte sequence that is not UTF-8 is refused with code `encoding` at its line and character column.
 #[test]
 fn refuses_invalid_utf8_with_the_encoding_code() {
     let dir = scratch("encoding");
     let mut bytes = std::fs::read(fixture("valid/small.yaml")).unwrap();
-    let at = bytes.windows(6).position(|w| w == b"Choose").unwrap();
+    // After "Gérer les clés d’", whose accents take more bytes than characters.
+    let mark = "’API".as_bytes();
+    let at = bytes.windows(mark.len()).position(|w| w == mark).unwrap() + "’".len();
+    let start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
-    let col = 1 + at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = 1 + std::str::from_utf8(&bytes[start..at]).unwrap().chars().count();
+    assert!(col < 1 + at - start, "the line before the bad byte must hold multi-byte characters");
     bytes.splice(at..at, [0xC3, 0x28, 0xFF]);
     std::fs::write(dir.join("latin.yaml"), &bytes).unwrap();
     let o = run(&dir, &["validate", "latin.yaml"]);
