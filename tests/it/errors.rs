@@ -48,6 +48,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("empty-section--empty-phase", &["phase close"]),
     ("empty-section--empty-subphase", &["subphase access"]),
     ("empty-text--blank-fr", &["activity S-ACC-01", "'fr'"]),
+    ("empty-text--no-value", &["activity S-RUN-01", "'fr'"]),
     ("empty-text--version", &["matrix small", "version"]),
     ("missing-field--activity-text", &["near id S-RUN-01", "`text`"]),
     ("missing-field--matrix-date", &["near id small", "`date`"]),
