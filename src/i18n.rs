@@ -437,7 +437,8 @@ fn load_logo(dir: &Path, spec: &LogoSpec) -> Result<Logo, String> {
         return Err(format!("logo.width_mm is {}; use 5 to 120 mm", spec.width_mm));
     }
     let path = dir.join(&spec.file);
-    let len = std::fs::metadata(&path).map_err(|e| format!("cannot read the logo {}: {e}", path.display()))?.len();
+    let len =
+        std::fs::metadata(&path).map_err(|e| format!("cannot read the logo {}: {e}", path.display()))?.len();
     if len > 2 * 1024 * 1024 {
         return Err(format!("the logo {} is larger than 2 MiB", path.display()));
     }

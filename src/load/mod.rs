@@ -23,7 +23,9 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 64;
 /// Most YAML events replayed from aliases: plenty for shared texts, far too
 /// few for a "billion laughs" file, which is refused after a few milliseconds.
-pub const MAX_ALIAS_EVENTS: usize = 100_000;
+/// Merge keys (`<<: *a`) buffer what they replay, a few hundred bytes per
+/// event, so this cap also bounds memory: 10 000 events stay within a few MiB.
+pub const MAX_ALIAS_EVENTS: usize = 10_000;
 
 /// A matrix that passed every rule, with the warnings found on the way.
 #[derive(Debug)]
@@ -53,9 +55,7 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = 1 + upto.iter().filter(|&&b| b == b'\n').count() as u64;
-            let col = 1 + upto.iter().rev().take_while(|&&b| b != b'\n').count() as u64;
+            let (line, col) = place_of_bad_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
             report.push(
                 Diagnostic::error("encoding", Some((line, col)), "the file is not valid UTF-8 text")
                     .subject("file")
@@ -71,7 +71,7 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
     let raw = match parse::<raw::RawMatrix>(text) {
         Ok(r) => r,
         Err(mut d) => {
-            if let Some(id) = d.line.and_then(|l| nearest_id(text, l)) {
+            if let Some(id) = d.line.and_then(|l| nearest_id(text, l, d.column.unwrap_or(u64::MAX))) {
                 d.subject = Some(format!("near id {id}"));
             }
             report.push(d);
@@ -87,6 +87,15 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
         Some(matrix) => Ok(Loaded { matrix, report }),
         None => Err(report),
     }
+}
+
+/// (line, column) just after `valid`, the UTF-8 prefix of a file before its first bad
+/// byte. The column counts characters, as the parser's columns and editors do, not bytes.
+fn place_of_bad_utf8(valid: &[u8]) -> (u64, u64) {
+    let line = 1 + valid.iter().filter(|&&b| b == b'\n').count() as u64;
+    let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let chars = std::str::from_utf8(&valid[start..]).map_or(0, |s| s.chars().count());
+    (line, 1 + chars as u64)
 }
 
 /// Lowercase hex of `bytes`.
@@ -133,14 +142,20 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     Ok(bytes)
 }
 
-/// The value of the closest `id:` at or above `line`: structural errors carry
-/// no id of their own, and a person finds the place faster by its id.
-fn nearest_id(text: &str, line: u64) -> Option<String> {
+/// The value of the closest `id:` at or above `line` whose key starts at or
+/// left of `column`: structural errors carry no id of their own, and a person
+/// finds the place faster by its id. An `id:` indented deeper than the error
+/// belongs to a nested item (a top-level field missing is not "near" the last
+/// party), so it is skipped.
+fn nearest_id(text: &str, line: u64, column: u64) -> Option<String> {
     let upto = usize::try_from(line).ok()?;
     text.lines().take(upto).collect::<Vec<_>>().iter().rev().find_map(|l| {
         let t = l.trim_start().trim_start_matches("- ").trim_start();
-        let v = t.strip_prefix("id:")?.trim().trim_matches(['"', '\'']);
-        (!v.is_empty()).then(|| v.to_string())
+        let key_column = 1 + (l.len() - t.len()) as u64;
+        let v = t.strip_prefix("id:")?;
+        // A trailing `# comment` is not part of the id.
+        let v = v.split(" #").next().unwrap_or(v).trim().trim_matches(['"', '\'']);
+        (!v.is_empty() && key_column <= column).then(|| v.to_string())
     })
 }
 
@@ -169,6 +184,18 @@ fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
     let full = e.render_with_options(opts);
     let msg = strip_location(full.trim());
     let lower = msg.to_lowercase();
+    // The scanner's own messages ("simple key expected ':'") mention "expected"
+    // too; they are syntax errors whatever they say. A scalar that does not
+    // parse as the field's type ("invalid i64" for `schema: one`) is a type error.
+    let mut inner = e;
+    while let serde_saphyr::Error::WithSnippet { error, .. } | serde_saphyr::Error::AliasError { error, .. } =
+        inner
+    {
+        inner = error;
+    }
+    let scanner = matches!(inner, serde_saphyr::Error::ExternalMessage { source, .. }
+        if matches!(**source, serde_saphyr::ExternalMessageSource::Parser(_)));
+    let bad_scalar = matches!(inner, serde_saphyr::Error::InvalidScalar { .. });
     let (code, help) = if lower.contains("duplicate") {
         ("duplicate-key", "a key appears twice in the same block; keep one of them (the other is probably a copy-paste slip)".to_string())
     } else if lower.contains("unknown field") || lower.contains("unknown variant") {
@@ -192,7 +219,11 @@ fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         || lower.contains("replay")
     {
         ("alias-budget", "the file uses YAML aliases (*name) that expand to far more data than a matrix holds; write the texts out instead of expanding aliases".to_string())
-    } else if lower.contains("invalid type") || lower.contains("expected") && !lower.contains("while") {
+    } else if !scanner
+        && (bad_scalar
+            || lower.contains("invalid type")
+            || lower.contains("expected") && !lower.contains("while"))
+    {
         ("wrong-type", "the value has the wrong kind here (e.g. a list where a text is expected); compare with docs/matrix-format.md".to_string())
     } else {
         ("yaml-syntax", "fix the YAML syntax at this place (indentation, a missing colon or an unclosed quote are the usual causes)".to_string())
@@ -288,8 +319,63 @@ mod tests {
     #[test]
     fn names_the_nearest_id_above_a_line() {
         let t = "phases:\n  - id: a\n    activities:\n      - id: \"X-1\"\n        txt: 1\n";
-        assert_eq!(nearest_id(t, 5).as_deref(), Some("X-1"));
-        assert_eq!(nearest_id(t, 1), None);
+        assert_eq!(nearest_id(t, 5, 9).as_deref(), Some("X-1"));
+        assert_eq!(nearest_id(t, 1, 1), None);
+    }
+
+    #[test]
+    fn leaves_a_trailing_comment_out_of_the_nearest_id() {
+        let t = "  - id: X-1  # added in 1.1\n    txt: 1\n";
+        assert_eq!(nearest_id(t, 2, 5).as_deref(), Some("X-1"));
+        assert_eq!(nearest_id("  - id: \"X-2\" # c\n", 1, 5).as_deref(), Some("X-2"));
+    }
+
+    #[test]
+    fn skips_ids_of_nested_items_deeper_than_the_error() {
+        // A top-level field missing is reported at a column-1 key: the party id above is not "near" it.
+        let t = "id: m\nparties:\n  - id: provider\nphases:\n";
+        assert_eq!(nearest_id(t, 4, 1).as_deref(), Some("m"));
+        // A field of a subphase is nearer its subphase than the subphase's last activity.
+        let t = "  - id: sub\n    activities:\n      - id: A-1\n    extra: 1\n";
+        assert_eq!(nearest_id(t, 4, 5).as_deref(), Some("sub"));
+    }
+
+    #[test]
+    fn classifies_a_non_number_schema_as_wrong_type() {
+        #[derive(Debug, serde::Deserialize)]
+        struct S {
+            #[allow(dead_code, reason = "only the error matters")]
+            schema: i64,
+        }
+        assert_eq!(parse::<S>("schema: one\n").unwrap_err().code, "wrong-type");
+    }
+
+    #[test]
+    fn classifies_a_scanner_error_mentioning_expected_as_syntax() {
+        let d = parse::<serde::de::IgnoredAny>("a:\n  b: 1\n  c 2\n  d: 3\n").unwrap_err();
+        assert_eq!(d.code, "yaml-syntax", "{d:?}");
+    }
+
+    #[test]
+    fn refuses_a_merge_key_bomb_before_it_buffers_much() {
+        // Merge keys buffer every replayed entry; 4 levels of 9 replay ~60 000 events (tens of MiB).
+        let mut s = String::from("m:\n  <<:\n    - &a {k: v, l: w}\n");
+        let mut prev = 'a';
+        for n in "bcde".chars() {
+            s.push_str(&format!("    - &{n} {{<<: [{}]}}\n", vec![format!("*{prev}"); 9].join(", ")));
+            prev = n;
+        }
+        let d = parse::<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>(&s)
+            .unwrap_err();
+        assert_eq!(d.code, "alias-budget", "{d:?}");
+    }
+
+    #[test]
+    fn places_a_bad_utf8_byte_by_line_and_character_column() {
+        // "clés d’" is 7 characters but 10 bytes: the column must count characters.
+        assert_eq!(place_of_bad_utf8("a: 1\nx: clés d’".as_bytes()), (2, 11));
+        assert_eq!(place_of_bad_utf8(b""), (1, 1));
+        assert_eq!(place_of_bad_utf8(b"a\n"), (2, 1));
     }
 
     #[test]

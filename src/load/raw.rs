@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-/// A localized text as written: language tag -> text.
-pub(crate) type RawText = Spanned<BTreeMap<String, Spanned<String>>>;
+/// A localized text as written: language tag -> text. A language given with no
+/// value (`fr:`) is `None`, reported as an empty text rather than a YAML error.
+pub(crate) type RawText = Spanned<BTreeMap<String, Spanned<Option<String>>>>;
 
 /// The top level of a matrix file.
 #[derive(Debug, Deserialize)]

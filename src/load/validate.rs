@@ -85,7 +85,7 @@ struct Checker<'r> {
 impl Checker<'_> {
     /// Whether the scalar at `value` is a literal block (`|`), whose line
     /// breaks are still those of the file.
-    fn is_literal_block(&self, value: &Spanned<String>) -> bool {
+    fn is_literal_block<T>(&self, value: &Spanned<T>) -> bool {
         let (line, col) = (value.referenced.line(), value.referenced.column());
         let Some(src) = self.report.source.as_deref() else { return false };
         let Some(idx) = line.checked_sub(1).map(|i| i as usize) else { return false };
@@ -119,13 +119,14 @@ impl Checker<'_> {
                 );
                 continue;
             };
-            let text = if value.value.contains('\n') && !self.is_literal_block(value) {
+            let raw_text = value.value.as_deref().unwrap_or_default();
+            let text = if raw_text.contains('\n') && !self.is_literal_block(value) {
                 // In plain, quoted and folded (`>`) scalars YAML has already folded
                 // single line breaks; a line break left in the value stood for a
                 // blank line in the file: the author's paragraph break.
-                normalise_text(&value.value.replace('\n', "\n\n"))
+                normalise_text(&raw_text.replace('\n', "\n\n"))
             } else {
-                normalise_text(&value.value)
+                normalise_text(raw_text)
             };
             if text.is_empty() {
                 self.push(
@@ -157,10 +158,10 @@ impl Checker<'_> {
     }
 
     /// Refuses characters the shipped fonts cannot draw (they would print as empty boxes).
-    fn glyphs(
+    fn glyphs<T>(
         &mut self,
         text: &str,
-        at_value: &Spanned<String>,
+        at_value: &Spanned<T>,
         what: &str,
         subject: &str,
         lang: &Lang,
@@ -825,6 +826,41 @@ mod tests {
         assert_eq!(normalise_text("a\n \n\n b"), "a\n\nb");
         assert_eq!(normalise_text("keep  inner   spaces"), "keep  inner   spaces");
         assert_eq!(normalise_text(" \n "), "");
+    }
+
+    /// Parses and validates `yaml`, returning the codes of every error found.
+    fn error_codes(yaml: &str) -> Vec<&'static str> {
+        let mut report = Report::new(std::path::Path::new("t.yaml"));
+        let raw = match super::super::parse::<RawMatrix>(yaml) {
+            Ok(r) => r,
+            Err(d) => return vec![d.code],
+        };
+        let source = Source { path: "t.yaml".into(), file_name: "t.yaml".into(), sha256: String::new() };
+        let _ = validate(raw, source, &mut report);
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Error)
+            .map(|d| d.code)
+            .collect()
+    }
+
+    #[test]
+    fn a_language_given_without_a_value_is_an_empty_text_and_checking_goes_on() {
+        let yaml = |a: &str, b: &str| {
+            format!(
+                "schema: 1\nid: t\nversion: \"1\"\ndate: 2026-01-01\nsource_language: en\nlanguages: [en, fr]\n\
+                 title: {{en: T, fr: T}}\n\
+                 roles:\n  - {{code: R, name: {{en: R, fr: R}}, description: {{en: R, fr: R}}}}\n\
+                 \x20 - {{code: A, name: {{en: A, fr: A}}, description: {{en: A, fr: A}}}}\n\
+                 parties:\n  - {{id: c, name: {{en: C, fr: C}}}}\n\
+                 phases:\n  - id: p\n    title: {{en: P, fr: P}}\n    activities:\n\
+                 \x20     - {{id: A-1, text: {{en: X, {a}}}, roles: {{c: RA}}}}\n\
+                 \x20     - {{id: A-2, text: {{en: X, {b}}}, roles: {{c: RA}}}}\n"
+            )
+        };
+        assert_eq!(error_codes(&yaml("fr: x", "fr: y")), Vec::<&str>::new());
+        assert_eq!(error_codes(&yaml("fr:", "fr: ~")), ["empty-text", "empty-text"]);
     }
 
     #[test]

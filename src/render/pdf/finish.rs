@@ -53,7 +53,10 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
             tag: Vec::new(),
         };
         // A fixed id: printpdf's add_image would draw one from a process-wide counter.
-        doc.resources.xobjects.map.insert(printpdf::XObjectId(LOGO.to_string()), printpdf::XObject::Image(image));
+        doc.resources
+            .xobjects
+            .map
+            .insert(printpdf::XObjectId(LOGO.to_string()), printpdf::XObject::Image(image));
     }
 
     let (wmm, hmm) = job.layout.page_mm();
