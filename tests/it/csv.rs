@@ -325,3 +325,90 @@ fn csv_delimiter_that_is_not_one_ascii_character_exits_2() {
         assert!(!out.exists(), "--csv-delimiter {bad:?} created the output folder");
     }
 }
+
+// A blank line in a note separates paragraphs whatever the YAML style (plain,
+// quoted, folded or literal), and other line breaks fold into spaces: the CSV
+// keeps the paragraph break as one blank line inside the cell.
+#[test]
+fn paragraph_breaks_survive_every_yaml_scalar_style() {
+    let dir = crate::support::scratch("paragraphs");
+    let yaml = r#"schema: 1
+id: para
+version: "1"
+date: 2026-01-02
+source_language: en
+languages: [en]
+title: {en: T}
+roles:
+  - {code: R, name: {en: R}, description: {en: d}}
+  - {code: A, name: {en: A}, description: {en: d}}
+parties:
+  - {id: p, name: {en: P}}
+phases:
+  - id: ph
+    title: {en: Ph}
+    activities:
+      - id: X-1
+        text: {en: t}
+        roles: {p: RA}
+        note:
+          en: plain one
+            continues
+
+            new para
+      - id: X-2
+        text: {en: t}
+        roles: {p: RA}
+        note:
+          en: "quoted one
+            continues
+
+            new para"
+      - id: X-3
+        text: {en: t}
+        roles: {p: RA}
+        note:
+          en: >
+            folded one
+            continues
+
+            new para
+      - id: X-4
+        text: {en: t}
+        roles: {p: RA}
+        note:
+          en: |
+            literal one
+            continues
+
+            new para
+"#;
+    let path = dir.join("para.yaml");
+    std::fs::write(&path, yaml).expect("write");
+    let out = dir.join("out");
+    let o = crate::support::run(
+        &dir,
+        &[
+            "generate",
+            "-q",
+            "--format",
+            "csv",
+            "--data",
+            path.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let mut r = csv::Reader::from_path(out.join("para-en.csv")).expect("csv");
+    let notes: Vec<String> = r.records().map(|rec| rec.expect("record")[9].to_string()).collect();
+    assert_eq!(
+        notes,
+        vec![
+            "plain one continues\n\nnew para",
+            "quoted one continues\n\nnew para",
+            "folded one continues\n\nnew para",
+            "literal one continues\n\nnew para",
+        ]
+    );
+}

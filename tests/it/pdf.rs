@@ -1124,3 +1124,86 @@ fn headings_stay_with_what_follows_wherever_they_land() {
     assert_eq!(checked, n);
     assert!(bad.is_empty(), "{} headings apart from what follows:\n{}", bad.len(), bad.join("\n"));
 }
+
+/// A small RGBA PNG (a dark bar on a transparent ground), written with the png crate.
+fn logo_png(path: &Path) {
+    let (w, h) = (120u32, 40u32);
+    let mut px = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let inside = (8..112).contains(&x) && (8..32).contains(&y);
+            px.extend_from_slice(if inside { &[31, 56, 100, 255] } else { &[255, 255, 255, 0] });
+        }
+    }
+    let file = std::fs::File::create(path).expect("create png");
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header().and_then(|mut wr| wr.write_image_data(&px)).expect("write png");
+}
+
+// A logo named by templates/layout.yaml is drawn on the first page only, as
+// an image with a soft mask, in the PDF and on the XLSX legend sheet, and the
+// files stay byte-identical from run to run.
+#[test]
+fn layout_logo_is_drawn_on_the_first_page_and_the_legend_sheet() {
+    let dir = scratch("logo");
+    let tpl = dir.join("tpl");
+    std::fs::create_dir_all(&tpl).expect("mkdir");
+    logo_png(&tpl.join("logo.png"));
+    std::fs::write(tpl.join("layout.yaml"), "logo: {file: logo.png, width_mm: 30}\n").expect("layout");
+    let mut outs = Vec::new();
+    for n in 0..2 {
+        let out = dir.join(format!("out{n}"));
+        let o = run(
+            &dir,
+            &[
+                "generate",
+                "-q",
+                "--format",
+                "pdf,xlsx",
+                "--lang",
+                "de",
+                "--templates",
+                tpl.to_str().expect("utf-8"),
+                "--data",
+                llmaas().to_str().expect("utf-8"),
+                "--out",
+                out.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        outs.push(out);
+    }
+    for f in ["llmaas-de.pdf", "llmaas-de.xlsx"] {
+        assert_eq!(std::fs::read(outs[0].join(f)).ok(), std::fs::read(outs[1].join(f)).ok(), "{f} differs");
+    }
+    let pdf = Pdf::open(&outs[0].join("llmaas-de.pdf"));
+    let images: Vec<(u32, lopdf::Dictionary)> = pdf
+        .doc
+        .get_pages()
+        .into_iter()
+        .map(|(n, id)| {
+            let page = pdf.doc.get_dictionary(id).expect("page");
+            let res = pdf.dict(page.get(b"Resources").expect("resources"));
+            let xo = res.get(b"XObject").map(|x| pdf.dict(x).clone()).unwrap_or_default();
+            (n, xo)
+        })
+        .collect();
+    let first = &images[0].1;
+    let img = first.iter().next().map(|(_, v)| pdf.dict(v)).expect("an XObject on page 1");
+    assert_eq!(img.get(b"Subtype").and_then(lopdf::Object::as_name).ok(), Some(&b"Image"[..]));
+    assert_eq!(img.get(b"Width").and_then(lopdf::Object::as_i64).ok(), Some(120));
+    assert!(img.get(b"SMask").is_ok(), "the transparent ground needs a soft mask");
+    let uses_image = |n: usize| {
+        let content = pdf.doc.get_page_content(pdf.doc.get_pages()[&(n as u32)]);
+        String::from_utf8_lossy(&content).contains(" Do")
+    };
+    assert!(uses_image(1), "page 1 draws the logo");
+    for n in 2..=images.len() {
+        assert!(!uses_image(n), "page {n} must not draw the logo");
+    }
+    let xlsx = std::fs::File::open(outs[0].join("llmaas-de.xlsx")).expect("xlsx");
+    let mut zip = zip::ZipArchive::new(xlsx).expect("zip");
+    assert!(zip.by_name("xl/media/image1.png").is_ok(), "the legend sheet embeds the logo");
+}
