@@ -172,11 +172,11 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Diagnostic> {
     };
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
     options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
-    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| yaml_diagnostic(&e))
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| yaml_diagnostic(&e, text))
 }
 
 /// Turns a serde-saphyr error into a plain-words diagnostic with its location.
-fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
+fn yaml_diagnostic(e: &serde_saphyr::Error, text: &str) -> Diagnostic {
     let at = e.location().filter(|l| l.line() > 0).map(|l| (l.line(), l.column()));
     let mut opts = serde_saphyr::RenderOptions::default();
     opts.formatter = &serde_saphyr::UserMessageFormatter;
@@ -228,7 +228,30 @@ fn yaml_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
     } else {
         ("yaml-syntax", "fix the YAML syntax at this place (indentation, a missing colon or an unclosed quote are the usual causes)".to_string())
     };
+    // Say it in the reader's words where the parser's are technical.
+    let msg = match code {
+        "too-deep" => format!("the file nests lists and blocks deeper than {MAX_DEPTH} levels ({msg})"),
+        "alias-budget" => format!(
+            "the YAML aliases (*name) of this file expand to more than {MAX_ALIAS_EVENTS} parse events ({msg})"
+        ),
+        "wrong-type" => match at.and_then(|(l, c)| key_at(text, l, c)) {
+            Some(key) => format!("the value of `{key}` has the wrong kind: {msg}"),
+            None => msg,
+        },
+        _ => msg,
+    };
     Diagnostic::error(code, at, msg).subject("file").help(help)
+}
+
+/// The mapping key whose value starts at (line, column), e.g. `schema` for
+/// `schema: [1]`, so that a type error can name the field.
+fn key_at(text: &str, line: u64, column: u64) -> Option<String> {
+    let l = text.lines().nth(usize::try_from(line.checked_sub(1)?).ok()?)?;
+    let before: String = l.chars().take(usize::try_from(column.saturating_sub(1)).ok()?).collect();
+    let key = before.trim_end().strip_suffix(':')?.trim().trim_start_matches("- ").trim();
+    let key = key.rsplit(['{', ',']).next()?.trim().trim_matches(['"', '\'']);
+    (!key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
+        .then(|| key.to_string())
 }
 
 /// Drops a trailing " at line X column Y" that the parser adds: we print the place ourselves.
@@ -314,6 +337,13 @@ mod tests {
     fn refuses_nesting_deeper_than_the_budget() {
         let s = format!("x: {}{}\n", "[".repeat(MAX_DEPTH + 10), "]".repeat(MAX_DEPTH + 10));
         assert_eq!(parse::<serde::de::IgnoredAny>(&s).unwrap_err().code, "too-deep");
+    }
+
+    #[test]
+    fn names_the_key_of_a_value() {
+        assert_eq!(key_at("schema: [1]\n", 1, 9).as_deref(), Some("schema"));
+        assert_eq!(key_at("  - {id: x, text: [a]}\n", 1, 19).as_deref(), Some("text"));
+        assert_eq!(key_at("- [a]\n", 1, 3), None);
     }
 
     #[test]
