@@ -217,6 +217,7 @@ fn render_and_stage(
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let gate = MemoryGate::new(MEMORY_BUDGET);
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -224,6 +225,7 @@ fn render_and_stage(
                 break;
             }
             let (mi, lang, renderer) = &jobs[i];
+            let _permit = gate.enter(estimate(&matrices[*mi], renderer));
             let job = Job {
                 matrix: &matrices[*mi],
                 lang,
@@ -281,6 +283,58 @@ fn render_and_stage(
         }
     }
     Ok(staged)
+}
+
+/// Memory that rendering jobs may hold at once (estimated), so that a large
+/// matrix does not render two 150 MB annexes side by side.
+const MEMORY_BUDGET: usize = 256 * 1024 * 1024;
+
+/// A rough upper bound of the memory one job holds while rendering, from
+/// measured peaks (35,000 activities: PDF ~150 MB, XLSX ~90 MB).
+fn estimate(m: &Matrix, r: &Renderer) -> usize {
+    let per_activity = match r.name {
+        "pdf" => 4_500,
+        "xlsx" => 2_600,
+        _ => 200,
+    };
+    m.activity_count() * per_activity
+}
+
+/// Admits jobs while their estimated memory fits the budget; a job larger
+/// than the whole budget runs alone.
+struct MemoryGate {
+    budget: usize,
+    used: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl MemoryGate {
+    fn new(budget: usize) -> MemoryGate {
+        MemoryGate { budget, used: Mutex::new(0), freed: std::sync::Condvar::new() }
+    }
+
+    fn enter(&self, size: usize) -> Permit<'_> {
+        let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *used > 0 && *used + size > self.budget {
+            used = self.freed.wait(used).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *used += size;
+        Permit { gate: self, size }
+    }
+}
+
+/// Held while a job renders; gives its memory back when dropped.
+struct Permit<'a> {
+    gate: &'a MemoryGate,
+    size: usize,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut used = self.gate.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used -= self.size;
+        self.gate.freed.notify_all();
+    }
 }
 
 /// One job's result, filled in by whichever worker ran it.

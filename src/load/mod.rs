@@ -84,7 +84,12 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
         sha256,
     };
     match validate::validate(raw, source, &mut report) {
-        Some(matrix) => Ok(Loaded { matrix, report }),
+        Some(matrix) => {
+            if report.diagnostics.is_empty() {
+                report.source = None; // up to 16 MiB nobody will quote
+            }
+            Ok(Loaded { matrix, report })
+        }
         None => Err(report),
     }
 }

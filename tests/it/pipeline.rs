@@ -665,3 +665,39 @@ fn outputs_are_created_with_the_umask_permissions() {
         }
     }
 }
+
+// Optimisations must not change a byte: the digests of every LLMaaS output
+// (PDF, XLSX, CSV in five languages) equal the recorded ones, whatever the
+// number of worker threads. A deliberate change of the outputs updates them
+// with UPDATE_GOLDEN=1.
+#[test]
+fn outputs_match_the_recorded_digests() {
+    let golden = crate::support::root().join("tests/golden/llmaas/SHA256SUMS");
+    for jobs in ["1", "2"] {
+        let dir = crate::support::scratch("digests");
+        let out = dir.join("out");
+        let o = crate::support::run(
+            &crate::support::root(),
+            &[
+                "generate",
+                "-q",
+                "--jobs",
+                jobs,
+                "--data",
+                crate::support::llmaas().to_str().expect("utf-8"),
+                "--out",
+                out.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(o.status.success(), "{}", crate::support::stderr(&o));
+        let sums = std::fs::read_to_string(out.join("SHA256SUMS")).expect("SHA256SUMS");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &sums).expect("update golden digests");
+        }
+        let expected = std::fs::read_to_string(&golden).expect("golden digests");
+        assert_eq!(
+            sums, expected,
+            "outputs changed (--jobs {jobs}); if intended, rerun with UPDATE_GOLDEN=1"
+        );
+    }
+}
