@@ -242,7 +242,7 @@ impl Checker<'_> {
                     }
                 }
                 _ => {
-                    let codes: String = self.codes.iter().collect();
+                    let codes = self.codes.iter().map(char::to_string).collect::<Vec<_>>().join(", ");
                     self.push(
                         Diagnostic::error(
                             "bad-rule",
@@ -721,7 +721,7 @@ fn role_cell(c: &mut Checker<'_>, cell: &Spanned<Option<String>>, subject: &str,
             ),
             Some(i) => held[i] = true,
             None => {
-                let codes: String = c.codes.iter().collect();
+                let codes = c.codes.iter().map(char::to_string).collect::<Vec<_>>().join(", ");
                 c.push(
                     Diagnostic::error(
                         "unknown-role",

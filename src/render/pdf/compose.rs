@@ -612,11 +612,16 @@ impl Composer<'_> {
             self.cell(&s.activity_id, self.table_bold, widths[0], Align::Left),
             self.cell(&s.activity, self.table_bold, widths[1], Align::Left),
         ];
-        header.extend(
-            m.parties
-                .iter()
-                .map(|p| self.cell(p.name.get(job.lang), self.table_bold, party_w, Align::Center)),
-        );
+        // A narrow party column takes its name in smaller type rather than
+        // breaking a word (down to 5.5 pt; below that the word is broken).
+        header.extend(m.parties.iter().map(|p| {
+            let name = nfc(p.name.get(job.lang));
+            let st = self.table_bold;
+            let longest = name.split(' ').map(|w| st.face().width(w, st.size)).fold(0.0, f32::max);
+            let room = party_w - 2.0 * PAD_X;
+            let size = if longest > room { (st.size * room / longest).max(5.5) } else { st.size };
+            self.cell(&name, Style { size, ..st }, party_w, Align::Center)
+        }));
         Table { widths, header, caption: caption.to_string() }
     }
 
