@@ -130,6 +130,15 @@ pub fn load_all(paths: &[PathBuf]) -> Result<(Vec<Matrix>, Vec<Report>), Vec<Rep
 /// A report per broken template file.
 pub fn templates(dir: Option<&Path>) -> Result<Templates, Vec<Report>> {
     match dir {
+        Some(d) if !d.is_dir() => {
+            let mut r = Report::new(d);
+            r.push(
+                Diagnostic::error("template", None, "the templates folder does not exist")
+                    .subject("templates")
+                    .help("name a folder holding strings/<lang>.yaml and/or layout.yaml, or leave out --templates"),
+            );
+            Err(vec![r])
+        }
         Some(d) => Templates::load(d),
         None => Ok(Templates::builtin()),
     }

@@ -701,3 +701,26 @@ fn outputs_match_the_recorded_digests() {
         );
     }
 }
+
+// A --templates folder that does not exist is an input error (exit 1) that
+// names the folder, and nothing is written.
+#[test]
+fn missing_templates_folder_is_refused() {
+    let dir = crate::support::scratch("no-templates");
+    let out = dir.join("out");
+    let o = crate::support::run(
+        &dir,
+        &[
+            "generate",
+            "--templates",
+            "no-such-folder",
+            "--data",
+            crate::support::llmaas().to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(crate::support::stderr(&o).contains("no-such-folder"), "{}", crate::support::stderr(&o));
+    assert!(!out.exists());
+}
