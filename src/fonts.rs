@@ -6,7 +6,6 @@
 //! as empty boxes), the PDF layout (wrap by real glyph widths) and the XLSX
 //! row heights, so that the three never disagree.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// DejaVu Sans, regular.
@@ -35,39 +34,72 @@ pub struct Face {
     pub descent: i16,
     dense_gid: Vec<u16>,
     dense_adv: Vec<u16>,
-    sparse: BTreeMap<u32, (u16, u16)>,
+    /// (code point, glyph, advance) above the dense range, sorted by code point.
+    sparse: Vec<(u32, u16, u16)>,
 }
 
 impl Face {
     fn parse(bytes: &'static [u8]) -> Face {
-        let mut warnings = Vec::new();
-        // The fonts are compiled in and known good; a failure here is a build defect.
-        let parsed = printpdf::ParsedFont::from_bytes(bytes, 0, &mut warnings)
-            .expect("the shipped DejaVu font parses");
+        // Read cmap and hmtx straight into flat tables with allsorts (printpdf's
+        // ParsedFont would first copy the 750 KB file and fill two BTreeMaps of
+        // every glyph: a third of a small run's start-up).
+        Self::read(bytes).expect("the shipped DejaVu font parses")
+    }
+
+    fn read(bytes: &'static [u8]) -> Option<Face> {
+        use allsorts::binary::read::ReadScope;
+        use allsorts::font_data::FontData;
+        use allsorts::tables::cmap::Cmap;
+        use allsorts::tables::{FontTableProvider, HeadTable, HheaTable, HmtxTable, MaxpTable};
+        use allsorts::tag;
+
+        let data = ReadScope::new(bytes).read::<FontData<'_>>().ok()?;
+        let provider = data.table_provider(0).ok()?;
+        let head_data = provider.read_table_data(tag::HEAD).ok()?;
+        let head = ReadScope::new(&head_data).read::<HeadTable>().ok()?;
+        let hhea_data = provider.read_table_data(tag::HHEA).ok()?;
+        let hhea = ReadScope::new(&hhea_data).read::<HheaTable>().ok()?;
+        let maxp_data = provider.read_table_data(tag::MAXP).ok()?;
+        let maxp = ReadScope::new(&maxp_data).read::<MaxpTable>().ok()?;
+        let hmtx_data = provider.read_table_data(tag::HMTX).ok()?;
+        let hmtx = ReadScope::new(&hmtx_data)
+            .read_dep::<HmtxTable<'_>>((usize::from(maxp.num_glyphs), usize::from(hhea.num_h_metrics)))
+            .ok()?;
+        let cmap_data = provider.read_table_data(tag::CMAP).ok()?;
+        let cmap = ReadScope::new(&cmap_data).read::<Cmap<'_>>().ok()?;
+        let (_, subtable) = allsorts::font::read_cmap_subtable(&cmap).ok()??;
+
         let mut dense_gid = vec![MISSING; DENSE];
         let mut dense_adv = vec![0; DENSE];
-        let mut sparse = BTreeMap::new();
-        for (&cp, &gid) in &parsed.codepoint_to_glyph {
-            if gid == 0 {
-                continue;
-            }
-            let adv = parsed.glyph_widths.get(&gid).copied().unwrap_or(0);
-            if (cp as usize) < DENSE {
-                dense_gid[cp as usize] = gid;
-                dense_adv[cp as usize] = adv;
-            } else {
-                sparse.insert(cp, (gid, adv));
-            }
-        }
-        Face {
+        let mut sparse = Vec::new();
+        subtable
+            .mappings_fn(|cp, gid| {
+                if gid == 0 {
+                    return;
+                }
+                let adv = hmtx.horizontal_advance(gid).unwrap_or(0);
+                if (cp as usize) < DENSE {
+                    dense_gid[cp as usize] = gid;
+                    dense_adv[cp as usize] = adv;
+                } else {
+                    sparse.push((cp, gid, adv));
+                }
+            })
+            .ok()?;
+        sparse.sort_unstable();
+        Some(Face {
             bytes,
-            units_per_em: parsed.units_per_em,
-            ascent: parsed.font_metrics.ascent,
-            descent: parsed.font_metrics.descent,
+            units_per_em: head.units_per_em,
+            ascent: hhea.ascender,
+            descent: hhea.descender,
             dense_gid,
             dense_adv,
             sparse,
-        }
+        })
+    }
+
+    fn find(&self, cp: u32) -> Option<&(u32, u16, u16)> {
+        self.sparse.binary_search_by_key(&cp, |e| e.0).ok().map(|i| &self.sparse[i])
     }
 
     /// The glyph id of `c`, if the face has one.
@@ -77,7 +109,7 @@ impl Face {
             let g = self.dense_gid[cp];
             (g != MISSING).then_some(g)
         } else {
-            self.sparse.get(&(cp as u32)).map(|e| e.0)
+            self.find(cp as u32).map(|e| e.1)
         }
     }
 
@@ -89,7 +121,7 @@ impl Face {
     /// Advance of `c` in font units (0 for a character the face lacks).
     pub fn advance(&self, c: char) -> u16 {
         let cp = c as usize;
-        if cp < DENSE { self.dense_adv[cp] } else { self.sparse.get(&(cp as u32)).map_or(0, |e| e.1) }
+        if cp < DENSE { self.dense_adv[cp] } else { self.find(cp as u32).map_or(0, |e| e.2) }
     }
 
     /// Width of `s` in points at `size` points (no kerning: printpdf applies none either).
