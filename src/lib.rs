@@ -54,8 +54,8 @@ pub enum Failure {
     /// A matrix or template is invalid (exit 1); nothing was written.
     #[error("invalid input")]
     Invalid(Vec<Report>),
-    /// A back-end failed (exit 3 is wrong for this, so it is reported as exit 1
-    /// by the CLI with a request to report the defect); nothing was written.
+    /// A back-end failed on valid input: a defect, reported by the CLI with
+    /// exit 1 and a request to report it; nothing was written.
     #[error(transparent)]
     Render(#[from] render::RenderError),
     /// The outputs could not be written (exit 3); earlier files are intact.

@@ -156,6 +156,15 @@ fn body_text(p: &Page) -> String {
 /// A4, and no run outside the content area: horizontally within the margins
 /// (by the embedded `/W` widths), body text between the top and bottom
 /// margins, header and footer on the page, and the footer says "Page X of Y".
+/// The checks every annex passes: pages, table rules, fonts, widths and texts.
+fn check_document(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what: &str) {
+    check_pages(pdf, what, s);
+    check_rules(pdf, what);
+    check_fonts(pdf);
+    check_widths(pdf);
+    check_texts(pdf, m, lang, s, what);
+}
+
 fn check_pages(pdf: &Pdf, what: &str, strings: &Strings) {
     assert!(!pdf.pages.is_empty(), "{what}: no pages");
     let n = pdf.pages.len();
@@ -557,12 +566,7 @@ fn llmaas_annex_in_every_language() {
             "{what}: header {:?}",
             String::from_utf8_lossy(&pdf.bytes[..8])
         );
-        check_pages(&pdf, &what, &s);
-        check_rules(&pdf, &what);
-        check_fonts(&pdf);
-        check_widths(&pdf);
-
-        check_texts(&pdf, &m, lang, &s, &what);
+        check_document(&pdf, &m, lang, &s, &what);
 
         // Catalog, Info and XMP.
         let cat = pdf.catalog();
@@ -945,11 +949,7 @@ fn check_hard(id: &str, lang: &str) -> (Matrix, Pdf, Vec<Item>, Strings) {
     let what = format!("{id}-{lang}.pdf");
     let pdf = Pdf::open(&out.join(&what));
     let s = Strings::load(lang);
-    check_pages(&pdf, &what, &s);
-    check_rules(&pdf, &what);
-    check_fonts(&pdf);
-    check_widths(&pdf);
-    check_texts(&pdf, &m, lang, &s, &what);
+    check_document(&pdf, &m, lang, &s, &what);
     let outline = pdf.outline();
     let mut want = vec![norm(&s.legend_heading)];
     want.extend(m.phases.iter().enumerate().map(|(n, p)| norm(&format!("{} {}", n + 1, p.title[lang]))));
