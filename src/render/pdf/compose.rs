@@ -1,14 +1,12 @@
-//! Page composition: turns one matrix in one language into pages of drawing
-//! operations, with the layout rules a lawyer expects — text wrapped inside
+//! Page composition: turns one matrix in one language into page content
+//! streams, with the layout rules a lawyer expects — text wrapped inside
 //! its cell, rows kept whole unless taller than a page, the table header
 //! repeated on every page a table continues on, headings kept with what
 //! follows, a running header and a "Page X of Y" footer on every page.
 
-use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem, WindingOrder,
-};
 use unicode_normalization::UnicodeNormalization;
 
+use super::content::Content;
 use super::wrap::wrap;
 use crate::fonts::{self, Face};
 use crate::i18n::Rgb;
@@ -27,14 +25,18 @@ const PAD_X: f32 = 3.2;
 const PAD_Y: f32 = 2.6;
 const LINE: f32 = 1.24;
 
-/// The composed document: pages of operations and the outline marks.
+/// The composed document: page content streams, the glyphs they show and the outline marks.
 pub struct Composed {
     /// Page width in points.
     pub width: f32,
     /// Page height in points.
     pub height: f32,
-    /// Drawing operations of each page, header and footer included.
-    pub pages: Vec<Vec<Op>>,
+    /// Content stream of each page, header and footer included, showing
+    /// glyph ids of the full fonts (see [`Content::renumber_glyphs`]).
+    pub pages: Vec<Content>,
+    /// Glyphs shown, per face (regular, bold): full-font glyph id → the
+    /// character it shows, `None` for glyphs never shown.
+    pub glyphs: [Vec<Option<char>>; 2],
     /// Outline entries in document order.
     pub outline: Vec<Mark>,
 }
@@ -103,13 +105,8 @@ fn nfc(s: &str) -> String {
     }
 }
 
-fn color(c: Rgb) -> Color {
-    Color::Rgb(printpdf::Rgb {
-        r: f32::from(c.0) / 255.0,
-        g: f32::from(c.1) / 255.0,
-        b: f32::from(c.2) / 255.0,
-        icc_profile: None,
-    })
+fn color(c: Rgb) -> [f32; 3] {
+    [f32::from(c.0) / 255.0, f32::from(c.1) / 255.0, f32::from(c.2) / 255.0]
 }
 
 struct Composer<'a> {
@@ -121,8 +118,9 @@ struct Composer<'a> {
     top: f32,
     bottom: f32,
     y: f32,
-    ops: Vec<Op>,
-    pages: Vec<Vec<Op>>,
+    page: Content,
+    pages: Vec<Content>,
+    glyphs: [Vec<Option<char>>; 2],
     outline: Vec<Mark>,
     fill: Option<Rgb>,
     stroke: Option<(Rgb, f32)>,
@@ -163,8 +161,9 @@ pub fn compose(job: &Job<'_>) -> Composed {
         top: height - m.top * MM,
         bottom: m.bottom * MM,
         y: height - m.top * MM,
-        ops: Vec::new(),
+        page: Content::default(),
         pages: Vec::new(),
+        glyphs: [Vec::new(), Vec::new()],
         outline: Vec::new(),
         fill: None,
         stroke: None,
@@ -191,7 +190,7 @@ impl Composer<'_> {
 
     fn set_fill(&mut self, c: Rgb) {
         if self.fill != Some(c) {
-            self.ops.push(Op::SetFillColor { col: color(c) });
+            self.page.fill_rgb(color(c));
             self.fill = Some(c);
         }
     }
@@ -206,28 +205,42 @@ impl Composer<'_> {
         let current = match self.text_font {
             Some(f) => f,
             None => {
-                self.ops.push(Op::StartTextSection);
+                self.page.begin_text();
                 self.text_origin = (0.0, 0.0);
                 None
             }
         };
         if current != Some((st.bold, st.size)) {
-            let font = FontId(if st.bold { FONT_BOLD } else { FONT_REGULAR }.to_string());
-            self.ops.push(Op::SetFont { font: PdfFontHandle::External(font), size: Pt(st.size) });
+            self.page.font(if st.bold { FONT_BOLD } else { FONT_REGULAR }, st.size);
         }
         self.text_font = Some(Some((st.bold, st.size)));
         self.set_fill(st.color);
         // `Td` moves relative to the previous line's start: two numbers instead of `Tm`'s six.
         let (ox, oy) = self.text_origin;
-        self.ops.push(Op::SetTextCursor { pos: Point { x: Pt(x - ox), y: Pt(baseline - oy) } });
+        self.page.move_text(x - ox, baseline - oy);
         self.text_origin = (x, baseline);
-        self.ops.push(Op::ShowText { items: vec![TextItem::Text(s.to_string())] });
+        let face = st.face();
+        let seen = &mut self.glyphs[usize::from(st.bold)];
+        self.page.show(
+            u8::from(st.bold),
+            s.chars().map(|c| match face.glyph(c) {
+                Some(g) => {
+                    let i = usize::from(g);
+                    if seen.len() <= i {
+                        seen.resize(i + 1, None);
+                    }
+                    seen[i] = Some(c);
+                    g
+                }
+                None => 0,
+            }),
+        );
     }
 
     /// Closes the open text object, before any path is drawn or the page ends.
     fn end_text(&mut self) {
         if self.text_font.take().is_some() {
-            self.ops.push(Op::EndTextSection);
+            self.page.end_text();
         }
     }
 
@@ -240,16 +253,7 @@ impl Composer<'_> {
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Rgb) {
         self.end_text();
         self.set_fill(fill);
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: Pt(x),
-                y: Pt(y),
-                width: Pt(w),
-                height: Pt(h),
-                mode: Some(PaintMode::Fill),
-                winding_order: Some(WindingOrder::NonZero),
-            },
-        });
+        self.page.fill_rect(x, y, w, h);
     }
 
     fn hline(&mut self, x0: f32, x1: f32, y: f32, c: Rgb, thick: f32) {
@@ -259,21 +263,13 @@ impl Composer<'_> {
     fn stroke(&mut self, pts: &[(f32, f32)], c: Rgb, thick: f32) {
         self.end_text();
         if self.stroke.map(|s| s.0) != Some(c) {
-            self.ops.push(Op::SetOutlineColor { col: color(c) });
+            self.page.stroke_rgb(color(c));
         }
         if self.stroke.map(|s| s.1) != Some(thick) {
-            self.ops.push(Op::SetOutlineThickness { pt: Pt(thick) });
+            self.page.line_width(thick);
         }
         self.stroke = Some((c, thick));
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: pts
-                    .iter()
-                    .map(|&(x, y)| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false })
-                    .collect(),
-                is_closed: false,
-            },
-        });
+        self.page.polyline(pts);
     }
 
     // ---- pages and flow -------------------------------------------------------
@@ -281,7 +277,7 @@ impl Composer<'_> {
     fn new_page(&mut self) {
         self.close_segment();
         self.end_text();
-        self.pages.push(std::mem::take(&mut self.ops));
+        self.pages.push(std::mem::take(&mut self.page));
         self.fill = None;
         self.stroke = None;
         self.y = self.top;
@@ -496,15 +492,23 @@ impl Composer<'_> {
             // Top right of the first page, above the title.
             let (w, h) = (logo.width_mm * MM, logo.height_mm() * MM);
             self.end_text();
-            self.ops.push(Op::UseXobject {
-                id: printpdf::XObjectId(LOGO.to_string()),
-                transform: printpdf::XObjectTransform {
-                    translate_x: Some(Pt(self.right - w)),
-                    translate_y: Some(Pt(y - h)),
-                    dpi: Some(logo.width_px as f32 * 72.0 / w),
-                    ..Default::default()
-                },
-            });
+            // printpdf's placement arithmetic (pixel size, dpi, translation), so
+            // the matrix is the one its `UseXobject` operation would write.
+            let transform = printpdf::XObjectTransform {
+                translate_x: Some(printpdf::Pt(self.right - w)),
+                translate_y: Some(printpdf::Pt(y - h)),
+                dpi: Some(logo.width_px as f32 * 72.0 / w),
+                ..Default::default()
+            };
+            let size = (printpdf::Px(logo.width_px as usize), printpdf::Px(logo.height_px as usize));
+            let mut m = printpdf::CurTransMat::Identity;
+            for q in transform.get_ctms(Some(size)) {
+                m = printpdf::CurTransMat::Raw(printpdf::CurTransMat::combine_matrix(
+                    m.as_array(),
+                    q.as_array(),
+                ));
+            }
+            self.page.image(LOGO, m.as_array());
             below = below.max(h);
         }
         self.y -= below + 4.0;
@@ -756,7 +760,7 @@ impl Composer<'_> {
     fn finish(mut self) -> Composed {
         self.close_segment();
         self.end_text();
-        self.pages.push(std::mem::take(&mut self.ops));
+        self.pages.push(std::mem::take(&mut self.page));
         let total = self.pages.len();
         let job = self.job;
         let (m, s, l) = (job.matrix, job.strings, job.layout);
@@ -769,7 +773,7 @@ impl Composer<'_> {
         let pages = std::mem::take(&mut self.pages);
         let mut out = Vec::with_capacity(total);
         for (i, page) in pages.into_iter().enumerate() {
-            self.ops = page;
+            self.page = page;
             self.fill = None;
             self.stroke = None;
             let face = st.face();
@@ -787,9 +791,15 @@ impl Composer<'_> {
             self.line_at(self.left + (self.content_width() - dw) / 2.0, foot_y, &date, st);
             self.line_at(self.right - pw, foot_y, &page, st);
             self.end_text();
-            out.push(std::mem::take(&mut self.ops));
+            out.push(std::mem::take(&mut self.page));
         }
-        Composed { width: self.width, height: self.height, pages: out, outline: self.outline }
+        Composed {
+            width: self.width,
+            height: self.height,
+            pages: out,
+            glyphs: self.glyphs,
+            outline: self.outline,
+        }
     }
 }
 

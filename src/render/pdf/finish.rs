@@ -1,20 +1,27 @@
-//! From composed pages to PDF bytes: printpdf serialises pages and fonts;
-//! lopdf then adds what printpdf 0.12 lacks or gets wrong for an archive
+//! From composed pages to PDF bytes: printpdf builds the document (pages,
+//! fonts with their widths and ToUnicode maps, image, properties) around our
+//! own page content streams (see [`super::content`]); lopdf then adds what printpdf 0.12 lacks or gets wrong for an archive
 //! (see notes: no subsetting without `text_layout`, a bogus PDF/X key, no
 //! XMP, no `/Lang`, a flat re-sorted outline, process-global random ids).
-
-use std::collections::{BTreeMap, BTreeSet};
 
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use printpdf::{FontId, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, TextItem};
 use sha2::{Digest, Sha256};
 
 use super::compose::{Composed, FONT_BOLD, FONT_REGULAR, LOGO, Mark};
+use super::content::Renumbering;
 use crate::fonts::{self, Face};
 use crate::render::Job;
 
 /// The freely licensed sRGB profile of Debian's icc-profiles-free.
 const SRGB_ICC: &[u8] = include_bytes!("../../../templates/icc/sRGB.icc");
+
+/// The profile as a compressed stream, compressed once per process.
+static SRGB_STREAM: std::sync::LazyLock<Stream> = std::sync::LazyLock::new(|| {
+    let mut icc = Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), SRGB_ICC.to_vec());
+    let _ = icc.compress();
+    icc
+});
 
 pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
     let m = job.matrix;
@@ -22,13 +29,27 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
     let mut doc = PdfDocument::new(&title);
 
     // Fonts: our own subsets, under fixed names, so ids never depend on the process.
-    let used = used_chars(&c.pages);
     let mut seed = Sha256::new();
-    for (name, face, ps_name) in
-        [(FONT_REGULAR, fonts::regular(), fonts::REGULAR_NAME), (FONT_BOLD, fonts::bold(), fonts::BOLD_NAME)]
-    {
-        let Some(chars) = used.get(name) else { continue };
-        let (bytes, tag) = subset(face, chars)?;
+    let mut renumber: [Vec<u16>; 2] = [Vec::new(), Vec::new()];
+    // printpdf derives each font's /W widths and ToUnicode map from the text
+    // its pages show: it is shown every character used, once, on a page
+    // whose content is then replaced by ours.
+    let mut usage = vec![Op::StartTextSection];
+    let faces =
+        [(FONT_REGULAR, fonts::regular(), fonts::REGULAR_NAME), (FONT_BOLD, fonts::bold(), fonts::BOLD_NAME)];
+    for (((name, face, ps_name), glyphs), map) in faces.into_iter().zip(&c.glyphs).zip(&mut renumber) {
+        let gids: Vec<u16> =
+            glyphs.iter().enumerate().filter(|(_, c)| c.is_some()).map(|(g, _)| g as u16).collect();
+        if gids.is_empty() {
+            continue;
+        }
+        let (bytes, tag, numbers) = subset(face, &gids)?;
+        *map = numbers;
+        usage.push(Op::SetFont {
+            font: printpdf::PdfFontHandle::External(FontId(name.to_string())),
+            size: printpdf::Pt(10.0),
+        });
+        usage.push(Op::ShowText { items: vec![TextItem::Text(glyphs.iter().flatten().collect())] });
         seed.update(&bytes);
         let mut warnings = Vec::new();
         let mut parsed = printpdf::ParsedFont::from_bytes(&bytes, 0, &mut warnings)
@@ -60,8 +81,13 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
     }
 
     let (wmm, hmm) = job.layout.page_mm();
-    doc.pages =
-        c.pages.into_iter().map(|ops| PdfPage::new(printpdf::Mm(wmm), printpdf::Mm(hmm), ops)).collect();
+    usage.push(Op::EndTextSection);
+    let mut usage = Some(usage);
+    doc.pages = c
+        .pages
+        .iter()
+        .map(|_| PdfPage::new(printpdf::Mm(wmm), printpdf::Mm(hmm), usage.take().unwrap_or_default()))
+        .collect();
 
     let date = printpdf::OffsetDateTime::from_unix_timestamp(m.date.unix_midnight())
         .map_err(|e| format!("date out of range: {e:?}"))?;
@@ -84,7 +110,19 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
     let opts = PdfSaveOptions { optimize: true, subset_fonts: false, secure: true, image_optimization: None };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
-    drop(doc); // the page operations are serialised now: free them before compressing
+    drop(doc);
+
+    // Our content streams, glyph ids renumbered to the subsets, in place of printpdf's.
+    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    let renumbering = Renumbering::new(&[&renumber[0], &renumber[1]]);
+    for (page_id, mut content) in page_ids.iter().zip(c.pages) {
+        let contents =
+            lo.get_dictionary(*page_id).and_then(|d| d.get(b"Contents")).and_then(Object::as_reference);
+        let stream = contents.and_then(|id| lo.get_object_mut(id)).and_then(Object::as_stream_mut);
+        let stream = stream.map_err(|e| format!("page without a content stream: {e}"))?;
+        content.renumber_glyphs(&renumbering);
+        stream.set_content(content.into_bytes());
+    }
 
     let iso = format!("{}T00:00:00Z", m.date);
     let pdf_date = format!("D:{:04}{:02}{:02}000000Z", m.date.year, m.date.month, m.date.day);
@@ -106,9 +144,7 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
     xmp_stream.allows_compression = false;
     let xmp_id = lo.add_object(xmp_stream);
 
-    let mut icc = Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), SRGB_ICC.to_vec());
-    let _ = icc.compress();
-    let icc_id = lo.add_object(icc);
+    let icc_id = lo.add_object(SRGB_STREAM.clone());
     let intent = Dictionary::from_iter(vec![
         ("Type", "OutputIntent".into()),
         ("S", "GTS_PDFA1".into()),
@@ -156,15 +192,25 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
 /// Deflates every stream that may be compressed, at zlib's fastest level:
 /// lopdf's own `compress` uses the default level, which took a fifth of all
 /// instructions of a 1,000-activity annex for files only ~10 % smaller.
+///
+/// One compressor serves every stream of the document, reset in between:
+/// setting one up zeroes a few hundred kilobytes of tables, which for the
+/// small streams of an annex (a page each) cost more than compressing them.
 fn compress(lo: &mut lopdf::Document) {
     use std::io::Write;
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
     for obj in lo.objects.values_mut() {
         let Object::Stream(stream) = obj else { continue };
         if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
             continue;
         }
-        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        let Ok(packed) = enc.write_all(&stream.content).and_then(|()| enc.finish()) else { continue };
+        let Ok(packed) = enc.reset(Vec::new()).and_then(|_| {
+            enc.write_all(&stream.content)?;
+            enc.try_finish()?;
+            Ok(std::mem::take(enc.get_mut()))
+        }) else {
+            continue;
+        };
         if packed.len() < stream.content.len() {
             stream.dict.set("Filter", "FlateDecode");
             stream.set_content(packed);
@@ -172,37 +218,15 @@ fn compress(lo: &mut lopdf::Document) {
     }
 }
 
-/// Every character shown with each font, from the page operations.
-fn used_chars(pages: &[Vec<Op>]) -> BTreeMap<String, BTreeSet<char>> {
-    let mut used: BTreeMap<String, BTreeSet<char>> = BTreeMap::new();
-    let mut current = String::new();
-    for op in pages.iter().flatten() {
-        match op {
-            Op::SetFont { font: printpdf::PdfFontHandle::External(id), .. } => current.clone_from(&id.0),
-            Op::ShowText { items } => {
-                let set = used.entry(current.clone()).or_default();
-                for item in items {
-                    if let TextItem::Text(s) = item {
-                        set.extend(s.chars());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    used
-}
-
-/// Subsets `face` to the glyphs of `chars` (plus .notdef) and names the
-/// subset with a tag derived from its content.
-fn subset(face: &Face, chars: &BTreeSet<char>) -> Result<(Vec<u8>, String), String> {
+/// Subsets `face` to the glyphs `used` (ascending full-font ids; .notdef is
+/// added) and names the subset with a tag derived from its content. Also
+/// returns the renumbering: full-font id → subset id (allsorts numbers the
+/// subset's glyphs in the order they are asked for).
+fn subset(face: &Face, used: &[u16]) -> Result<(Vec<u8>, String, Vec<u16>), String> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
     use allsorts::subset::{CmapTarget, SubsetProfile};
-    let mut gids: Vec<u16> = chars.iter().filter_map(|&c| face.glyph(c)).collect();
-    gids.sort_unstable();
-    gids.dedup();
-    gids.retain(|&g| g != 0);
+    let mut gids: Vec<u16> = used.iter().copied().filter(|&g| g != 0).collect();
     gids.insert(0, 0);
     let data = ReadScope::new(face.bytes).read::<FontData<'_>>().map_err(|e| e.to_string())?;
     let provider = data.table_provider(0).map_err(|e| e.to_string())?;
@@ -210,7 +234,11 @@ fn subset(face: &Face, chars: &BTreeSet<char>) -> Result<(Vec<u8>, String), Stri
         .map_err(|e| e.to_string())?;
     let digest = Sha256::digest(&bytes);
     let tag: String = digest.iter().take(6).map(|b| char::from(b'A' + b % 26)).collect();
-    Ok((bytes, tag))
+    let mut numbers = vec![0u16; usize::from(gids[gids.len() - 1]) + 1];
+    for (new, &old) in gids.iter().enumerate() {
+        numbers[usize::from(old)] = new as u16;
+    }
+    Ok((bytes, tag, numbers))
 }
 
 /// UTF-16BE with a byte order mark: how PDF text strings carry any character.

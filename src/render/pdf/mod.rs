@@ -7,6 +7,7 @@
 //! the bytes depend only on the inputs.
 
 pub mod compose;
+pub mod content;
 mod finish;
 pub mod wrap;
 

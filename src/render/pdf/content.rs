@@ -1,0 +1,313 @@
+//! Page content streams, written straight into PDF syntax.
+//!
+//! printpdf turns a page's `Op`s into lopdf operations and lopdf formats
+//! them, one `write!` per byte of every text string: for an annex of a few
+//! hundred pages that was half of all the work. The annex draws with ten
+//! operators only, so [`Content`] writes them directly, byte for byte as
+//! printpdf and lopdf would (operands each followed by a space, operations
+//! separated by a newline, numbers in Rust's shortest `f32` form, text as
+//! upper-case hexadecimal glyph ids); printpdf still builds the document
+//! around these streams (pages, fonts with widths and ToUnicode, image,
+//! metadata).
+//!
+//! Glyph ids are written as ids of the full font while the page is composed
+//! (the subset, and with it the final numbering, is known only when every
+//! page is done); [`Content::renumber_glyphs`] rewrites them in place, face
+//! by face.
+
+use std::io::Write;
+
+/// One page's content stream.
+#[derive(Debug, Default)]
+pub struct Content {
+    buf: Vec<u8>,
+    /// Where each shown string's hex digits start, and the face (index) it is shown in.
+    runs: Vec<(usize, u8)>,
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+impl Content {
+    /// The stream's bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Starts an operation: operations are separated by a newline.
+    fn start(&mut self) {
+        if !self.buf.is_empty() {
+            self.buf.push(b'\n');
+        }
+    }
+
+    fn num(&mut self, v: f32) {
+        // Writing to a Vec cannot fail.
+        let _ = write!(self.buf, "{v}");
+        self.buf.push(b' ');
+    }
+
+    fn nums(&mut self, vs: &[f32]) {
+        for &v in vs {
+            self.num(v);
+        }
+    }
+
+    fn name(&mut self, name: &str) {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric()), "name needs escaping: {name}");
+        self.buf.push(b'/');
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.push(b' ');
+    }
+
+    /// `BT`: opens a text object.
+    pub fn begin_text(&mut self) {
+        self.start();
+        self.buf.extend_from_slice(b"BT");
+    }
+
+    /// `ET`: closes the text object.
+    pub fn end_text(&mut self) {
+        self.start();
+        self.buf.extend_from_slice(b"ET");
+    }
+
+    /// `Tf`: selects the font resource `name` at `size` points.
+    pub fn font(&mut self, name: &str, size: f32) {
+        self.start();
+        self.name(name);
+        self.num(size);
+        self.buf.extend_from_slice(b"Tf");
+    }
+
+    /// `Td`: moves to the start of the next line, relative to the current one.
+    pub fn move_text(&mut self, dx: f32, dy: f32) {
+        self.start();
+        self.nums(&[dx, dy]);
+        self.buf.extend_from_slice(b"Td");
+    }
+
+    /// `Tj`: shows glyphs of face number `face`, given as glyph ids of the full font.
+    pub fn show(&mut self, face: u8, glyphs: impl IntoIterator<Item = u16>) {
+        self.start();
+        self.buf.push(b'<');
+        self.runs.push((self.buf.len(), face));
+        for g in glyphs {
+            for b in g.to_be_bytes() {
+                self.buf.push(HEX[usize::from(b >> 4)]);
+                self.buf.push(HEX[usize::from(b & 15)]);
+            }
+        }
+        self.buf.extend_from_slice(b"> Tj");
+    }
+
+    /// `rg`: the fill colour, components in 0..=1.
+    pub fn fill_rgb(&mut self, rgb: [f32; 3]) {
+        self.start();
+        self.nums(&rgb);
+        self.buf.extend_from_slice(b"rg");
+    }
+
+    /// `RG`: the stroke colour, components in 0..=1.
+    pub fn stroke_rgb(&mut self, rgb: [f32; 3]) {
+        self.start();
+        self.nums(&rgb);
+        self.buf.extend_from_slice(b"RG");
+    }
+
+    /// `w`: the line width.
+    pub fn line_width(&mut self, w: f32) {
+        self.start();
+        self.num(w);
+        self.buf.push(b'w');
+    }
+
+    /// `re f`: fills a rectangle (non-zero winding).
+    pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        self.start();
+        self.nums(&[x, y, w, h]);
+        self.buf.extend_from_slice(b"re\nf");
+    }
+
+    /// `m l … S`: strokes an open polyline.
+    pub fn polyline(&mut self, points: &[(f32, f32)]) {
+        for (i, &(x, y)) in points.iter().enumerate() {
+            self.start();
+            self.nums(&[x, y]);
+            self.buf.push(if i == 0 { b'm' } else { b'l' });
+        }
+        if !points.is_empty() {
+            self.start();
+            self.buf.push(b'S');
+        }
+    }
+
+    /// `q cm Do Q`: paints the image XObject `name` with the matrix `m`.
+    pub fn image(&mut self, name: &str, m: [f32; 6]) {
+        self.start();
+        self.buf.push(b'q');
+        self.start();
+        self.nums(&m);
+        self.buf.extend_from_slice(b"cm");
+        self.start();
+        self.name(name);
+        self.buf.extend_from_slice(b"Do");
+        self.start();
+        self.buf.push(b'Q');
+    }
+
+    /// Renumbers every glyph id shown, face by face (see [`Renumbering`]).
+    pub fn renumber_glyphs(&mut self, r: &Renumbering) {
+        for &(start, face) in &self.runs {
+            let map = r.hex.get(usize::from(face)).map_or(&[][..], Vec::as_slice);
+            let mut i = start;
+            while self.buf[i] != b'>' {
+                let q = &mut self.buf[i..i + 4];
+                let hi = r.byte[usize::from(u16::from_be_bytes([q[0], q[1]]))];
+                let lo = r.byte[usize::from(u16::from_be_bytes([q[2], q[3]]))];
+                let old = usize::from(u16::from_be_bytes([hi, lo]));
+                q.copy_from_slice(map.get(old).unwrap_or(b"0000"));
+                i += 4;
+            }
+        }
+        self.runs.clear();
+    }
+}
+
+/// Full-font glyph id → subset glyph id, per face, ready to rewrite hex digits.
+pub struct Renumbering {
+    /// Two hex digits (as a big-endian `u16` of their ASCII codes) → their byte.
+    byte: Vec<u8>,
+    /// Per face: old id → the new id's four hex digits.
+    hex: Vec<Vec<[u8; 4]>>,
+}
+
+impl Renumbering {
+    /// From one map per face (`maps[f][old] = new`; ids beyond a map become 0, `.notdef`).
+    pub fn new(maps: &[&[u16]]) -> Self {
+        let mut byte = vec![0u8; 1 << 16];
+        for v in 0..=255u8 {
+            let pair = [HEX[usize::from(v >> 4)], HEX[usize::from(v & 15)]];
+            byte[usize::from(u16::from_be_bytes(pair))] = v;
+        }
+        let h = |x: u8| HEX[usize::from(x)];
+        let hex = maps
+            .iter()
+            .map(|m| {
+                m.iter()
+                    .map(|&g| {
+                        let [a, b] = g.to_be_bytes();
+                        [h(a >> 4), h(a & 15), h(b >> 4), h(b & 15)]
+                    })
+                    .collect()
+            })
+            .collect();
+        Renumbering { byte, hex }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same operations through printpdf and lopdf: the reference this
+    /// writer must match byte for byte (the annex digests depend on it).
+    fn reference(ops: Vec<printpdf::Op>) -> Vec<u8> {
+        use printpdf::{PdfDocument, PdfPage, PdfSaveOptions};
+        let mut doc = PdfDocument::new("t");
+        doc.pages = vec![PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), ops)];
+        let opts =
+            PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
+        let lo = doc.to_lopdf_document(&opts, &mut Vec::new());
+        let page = *lo.get_pages().values().next().expect("a page");
+        let contents =
+            lo.get_dictionary(page).and_then(|d| d.get(b"Contents")).and_then(|o| o.as_reference());
+        lo.get_object(contents.expect("contents"))
+            .and_then(|o| o.as_stream())
+            .expect("stream")
+            .content
+            .clone()
+    }
+
+    #[test]
+    fn writes_what_printpdf_and_lopdf_write() {
+        use printpdf::{Color, Line, LinePoint, Op, PaintMode, Point, Pt, Rect, Rgb, TextItem, WindingOrder};
+        let rgb = |r: u8, g: u8, b: u8| [f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0];
+        let col = |c: [f32; 3]| Color::Rgb(Rgb { r: c[0], g: c[1], b: c[2], icc_profile: None });
+        let (a, b) = (rgb(0x1F, 0x3A, 0x5F), rgb(170, 170, 170));
+        let pts = [(56.692_913, 700.123_4), (538.582_6, 700.123_4), (538.582_6, -0.000_1)];
+
+        let mut c = Content::default();
+        c.fill_rgb(a);
+        c.fill_rect(56.692_913, 650.5, 481.889_76, 19.84);
+        c.stroke_rgb(b);
+        c.line_width(0.4);
+        c.polyline(&pts);
+        c.begin_text();
+        c.font("DJVSANSB", 8.5);
+        c.move_text(59.892_914, 655.333_3);
+        c.show(1, [0x0024, 0x1ABC, 0x0003]);
+        c.move_text(-3.2e-7, -10.54);
+        c.show(0, [0xFFFF]);
+        c.end_text();
+        c.image("LOGO", [120.5, 0.0, 0.0, 33.25, 450.1, 760.0]);
+
+        let ops = vec![
+            Op::SetFillColor { col: col(a) },
+            Op::DrawRectangle {
+                rectangle: Rect {
+                    x: Pt(56.692_913),
+                    y: Pt(650.5),
+                    width: Pt(481.889_76),
+                    height: Pt(19.84),
+                    mode: Some(PaintMode::Fill),
+                    winding_order: Some(WindingOrder::NonZero),
+                },
+            },
+            Op::SetOutlineColor { col: col(b) },
+            Op::SetOutlineThickness { pt: Pt(0.4) },
+            Op::DrawLine {
+                line: Line {
+                    points: pts
+                        .iter()
+                        .map(|&(x, y)| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false })
+                        .collect(),
+                    is_closed: false,
+                },
+            },
+            Op::StartTextSection,
+            // An unregistered font: printpdf then writes text as WinAnsi bytes
+            // ("é" is <E9>), so the glyph strings are swapped in below.
+            Op::SetFont {
+                font: printpdf::PdfFontHandle::External(printpdf::FontId("DJVSANSB".into())),
+                size: Pt(8.5),
+            },
+            Op::SetTextCursor { pos: Point { x: Pt(59.892_914), y: Pt(655.333_3) } },
+            Op::ShowText { items: vec![TextItem::Text("é".into())] },
+            Op::SetTextCursor { pos: Point { x: Pt(-3.2e-7), y: Pt(-10.54) } },
+            Op::ShowText { items: vec![TextItem::Text("é".into())] },
+            Op::EndTextSection,
+        ];
+        let mut want = reference(ops);
+        // printpdf's image op needs a registered image; the four operations are plain.
+        want.extend_from_slice(b"\nq\n120.5 0 0 33.25 450.1 760 cm\n/LOGO Do\nQ");
+        let want = String::from_utf8(want).expect("ASCII");
+        let want = want.replacen("<E9> Tj", "<00241ABC0003> Tj", 1).replacen("<E9> Tj", "<FFFF> Tj", 1);
+        assert_eq!(String::from_utf8(c.into_bytes()).expect("ASCII"), want);
+    }
+
+    #[test]
+    fn renumbers_glyph_ids_in_place() {
+        let mut c = Content::default();
+        c.move_text(1.0, 2.0);
+        c.show(0, [3, 0x24, 0x1ABC]);
+        c.show(0, []);
+        c.show(1, [0x24, 3]);
+        let mut regular = vec![0u16; 0x1ABD];
+        regular[3] = 1;
+        regular[0x24] = 2;
+        regular[0x1ABC] = 0xBEEF;
+        let bold = [0, 0, 0, 7];
+        c.renumber_glyphs(&Renumbering::new(&[&regular, &bold]));
+        assert_eq!(c.into_bytes(), b"1 2 Td\n<00010002BEEF> Tj\n<> Tj\n<00000007> Tj");
+    }
+}
