@@ -45,6 +45,10 @@ fn is_activity_id(s: &str) -> bool {
 /// Trims a localized text and folds its line breaks: a blank line separates
 /// paragraphs (kept as `"\n\n"`), any other line break becomes one space.
 pub fn normalise_text(s: &str) -> String {
+    if !s.bytes().fold(false, |any, b| any | (b == b'\n') | (b == b'\r')) {
+        // One line: the loop below would only trim it.
+        return s.trim().to_owned();
+    }
     let unified = s.replace("\r\n", "\n").replace('\r', "\n");
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current = String::new();
@@ -141,7 +145,8 @@ impl Checker<'_> {
             }
             out.insert(lang, text);
         }
-        for lang in self.languages.clone() {
+        for i in 0..self.languages.len() {
+            let lang = &self.languages[i];
             if !raw.value.contains_key(lang.as_str()) {
                 self.push(
                     Diagnostic::error("missing-translation", at(raw), format!("{what} has no '{lang}' text"))
@@ -168,7 +173,11 @@ impl Checker<'_> {
         bold: bool,
     ) {
         let mut seen = HashSet::new();
-        let normalised: String = match unicode_normalization::is_nfc_quick(text.chars()) {
+        // Below U+0300 every character is NFC and has combining class 0, so the
+        // quick check may start at the first byte that can begin U+0300 or above
+        // (0xCC); most texts have none and skip the check.
+        let tail = text.bytes().position(|b| b >= 0xCC).map_or("", |i| &text[i..]);
+        let normalised: String = match unicode_normalization::is_nfc_quick(tail.chars()) {
             unicode_normalization::IsNormalized::Yes => String::new(),
             _ => text.nfc().collect(),
         };
