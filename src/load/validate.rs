@@ -84,6 +84,8 @@ struct Checker<'r> {
     languages: Vec<Lang>,
     /// Codes of the legend, in order.
     codes: Vec<char>,
+    /// Which ASCII characters the glyph check accepts: `[regular][regular and bold]`.
+    ascii_drawable: [[bool; 128]; 2],
 }
 
 impl Checker<'_> {
@@ -182,6 +184,9 @@ impl Checker<'_> {
             _ => text.nfc().collect(),
         };
         let chars = if normalised.is_empty() { text } else { &normalised };
+        if self.all_drawable(chars, bold) {
+            return;
+        }
         for c in chars.chars() {
             // The table lookup first: hashing every character was a tenth of loading.
             let ok = c == '\n' || fonts::regular().covers(c) && (!bold || fonts::bold().covers(c));
@@ -201,6 +206,17 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+
+    /// Whether the fonts draw every character of `text` (the common case, so
+    /// it is checked first, with a table for ASCII and each face fetched once).
+    fn all_drawable(&self, text: &str, bold: bool) -> bool {
+        let ascii = &self.ascii_drawable[usize::from(bold)];
+        let (regular, bold_face) = (fonts::regular(), fonts::bold());
+        text.chars().all(|c| match ascii.get(c as usize) {
+            Some(&ok) => ok,
+            None => regular.covers(c) && (!bold || bold_face.covers(c)),
+        })
     }
 
     fn rules(&mut self, raw: &Spanned<RawRules>, base: Rules, subject: &str) -> Rules {
@@ -271,7 +287,13 @@ impl Checker<'_> {
 /// Validates `raw` (parsed from `source_text`) into a [`Matrix`]. Errors and
 /// warnings go to `report`; `None` when there was at least one error.
 pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> Option<Matrix> {
-    let mut c = Checker { report, languages: Vec::new(), codes: Vec::new() };
+    let ascii_drawable = [false, true].map(|bold| {
+        std::array::from_fn(|i| {
+            let c = char::from(i as u8);
+            c == '\n' || fonts::regular().covers(c) && (!bold || fonts::bold().covers(c))
+        })
+    });
+    let mut c = Checker { report, languages: Vec::new(), codes: Vec::new(), ascii_drawable };
 
     if raw.schema.value != 1 {
         c.push(
