@@ -4,14 +4,62 @@
 //! field, duplicate key) are caught here by the deserialiser; every other
 //! rule lives in [`super::validate`].
 
-use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 /// A localized text as written: language tag -> text. A language given with no
 /// value (`fr:`) is `None`, reported as an empty text rather than a YAML error.
-pub(crate) type RawText = Spanned<BTreeMap<String, Spanned<Option<String>>>>;
+pub(crate) type RawText = Spanned<KeyedList<Spanned<Option<String>>>>;
+
+/// The entries of a small YAML mapping, sorted by key: what a `BTreeMap` gives
+/// (same order, same "a map" type error, a repeated key keeps the last value;
+/// serde-saphyr refuses repeated keys before that anyway), without allocating
+/// a B-tree node for the two to four entries of a text or of a role row.
+#[derive(Debug)]
+pub(crate) struct KeyedList<V>(Vec<(String, V)>);
+
+impl<V> KeyedList<V> {
+    /// The entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Whether `key` has an entry.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for KeyedList<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyedListVisitor<V>(std::marker::PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for KeyedListVisitor<V> {
+            type Value = KeyedList<V>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a map") // as serde's BTreeMap says
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(String, V)> = Vec::with_capacity(4);
+                while let Some((key, value)) = map.next_entry::<String, V>()? {
+                    match entries.iter_mut().find(|(k, _)| *k == key) {
+                        Some(entry) => entry.1 = value,
+                        None => entries.push((key, value)),
+                    }
+                }
+                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                Ok(KeyedList(entries))
+            }
+        }
+
+        deserializer.deserialize_map(KeyedListVisitor(std::marker::PhantomData))
+    }
+}
 
 /// The top level of a matrix file.
 #[derive(Debug, Deserialize)]
@@ -66,7 +114,7 @@ pub(crate) struct RawPhase {
     pub id: Spanned<String>,
     pub title: RawText,
     pub intro: Option<RawText>,
-    pub activities: Option<Vec<Spanned<RawActivity>>>,
+    pub activities: Option<Vec<RawActivity>>,
     pub subphases: Option<Vec<RawSubphase>>,
     pub notes: Option<Vec<RawText>>,
 }
@@ -78,7 +126,7 @@ pub(crate) struct RawSubphase {
     pub id: Spanned<String>,
     pub title: RawText,
     pub intro: Option<RawText>,
-    pub activities: Spanned<Vec<Spanned<RawActivity>>>,
+    pub activities: Spanned<Vec<RawActivity>>,
     pub notes: Option<Vec<RawText>>,
 }
 
@@ -88,7 +136,7 @@ pub(crate) struct RawSubphase {
 pub(crate) struct RawActivity {
     pub id: Spanned<String>,
     pub text: RawText,
-    pub roles: Option<Spanned<BTreeMap<String, Spanned<Option<String>>>>>,
+    pub roles: Option<Spanned<KeyedList<Spanned<Option<String>>>>>,
     pub note: Option<RawText>,
     pub rules: Option<Spanned<RawRules>>,
 }

@@ -110,7 +110,7 @@ impl Checker<'_> {
     /// extra, every character drawable by the PDF fonts.
     fn text(&mut self, raw: &RawText, what: &str, subject: &str, bold: bool) -> Localized {
         let mut out = BTreeMap::new();
-        for (tag, value) in &raw.value {
+        for (tag, value) in raw.value.iter() {
             let known = Lang::parse(tag).filter(|l| self.languages.contains(l));
             let Some(lang) = known else {
                 let declared = self.declared();
@@ -638,8 +638,7 @@ struct ActivityCtx<'a> {
     activity_ids: &'a mut HashSet<String>,
 }
 
-fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, sa: &Spanned<RawActivity>) -> Activity {
-    let a = &sa.value;
+fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> Activity {
     let aid = a.id.value.clone();
     let subject = format!("activity {aid}");
     if !is_activity_id(&aid) {
@@ -667,7 +666,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, sa: &Spanned<RawActi
 
     let mut cells = vec![RoleCell::default(); ctx.party_count];
     if let Some(roles) = &a.roles {
-        for (party, cell) in &roles.value {
+        for (party, cell) in roles.value.iter() {
             let Some(&i) = ctx.party_index.get(party.as_str()) else {
                 let known: Vec<&str> = ctx
                     .party_index
@@ -711,7 +710,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, sa: &Spanned<RawActi
         None => None,
     };
     let effective = rules.unwrap_or(ctx.rules);
-    check_rules(c, sa, &cells, effective, &subject, ctx.party_index);
+    check_rules(c, a, &cells, effective, &subject, ctx.party_index);
     Activity { id: aid, text, roles: cells, note, rules_override: rules }
 }
 
@@ -784,7 +783,7 @@ fn dedup(raw: &str) -> String {
 
 fn check_rules(
     c: &mut Checker<'_>,
-    sa: &Spanned<RawActivity>,
+    a: &RawActivity,
     cells: &[RoleCell],
     rules: Rules,
     subject: &str,
@@ -797,7 +796,7 @@ fn check_rules(
     let holders = |code: char| -> Vec<&str> {
         cells.iter().enumerate().filter(|(_, r)| r.contains(code)).map(|(i, _)| names[i]).collect()
     };
-    let place = sa.value.roles.as_ref().and_then(at).or(at(&sa.value.id));
+    let place = a.roles.as_ref().and_then(at).or(at(&a.id));
     let a = rules.accountable_role;
     let holding_a = holders(a);
     let bad_a = match rules.accountable {
