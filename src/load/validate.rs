@@ -45,7 +45,7 @@ fn is_activity_id(s: &str) -> bool {
 /// Trims a localized text and folds its line breaks: a blank line separates
 /// paragraphs (kept as `"\n\n"`), any other line break becomes one space.
 pub fn normalise_text(s: &str) -> String {
-    if !s.bytes().fold(false, |any, b| any | (b == b'\n') | (b == b'\r')) {
+    if !s.contains('\n') && !s.contains('\r') {
         // One line: the loop below would only trim it.
         return s.trim().to_owned();
     }
@@ -126,7 +126,9 @@ impl Checker<'_> {
                 continue;
             };
             let raw_text = value.value.as_deref().unwrap_or_default();
-            let text = if raw_text.contains('\n') && !self.is_literal_block(value) {
+            let text = if !raw_text.contains('\n') {
+                normalise_text(raw_text)
+            } else if !self.is_literal_block(value) {
                 // In plain, quoted and folded (`>`) scalars YAML has already folded
                 // single line breaks; a line break left in the value stood for a
                 // blank line in the file: the author's paragraph break.
@@ -174,6 +176,9 @@ impl Checker<'_> {
         lang: &Lang,
         bold: bool,
     ) {
+        if self.plainly_drawable(text, bold) {
+            return;
+        }
         let mut seen = HashSet::new();
         // Below U+0300 every character is NFC and has combining class 0, so the
         // quick check may start at the first byte that can begin U+0300 or above
@@ -184,9 +189,6 @@ impl Checker<'_> {
             _ => text.nfc().collect(),
         };
         let chars = if normalised.is_empty() { text } else { &normalised };
-        if self.all_drawable(chars, bold) {
-            return;
-        }
         for c in chars.chars() {
             // The table lookup first: hashing every character was a tenth of loading.
             let ok = c == '\n' || fonts::regular().covers(c) && (!bold || fonts::bold().covers(c));
@@ -208,15 +210,34 @@ impl Checker<'_> {
         }
     }
 
-    /// Whether the fonts draw every character of `text` (the common case, so
-    /// it is checked first, with a table for ASCII and each face fetched once).
-    fn all_drawable(&self, text: &str, bold: bool) -> bool {
+    /// The common case, checked in one pass before the per-character report:
+    /// every character of `text` is drawable and plainly NFC (a starter the NFC
+    /// quick check says yes to), so NFC would leave the text as it is and the
+    /// report would find nothing. ASCII is looked up in a table, each face is
+    /// fetched once. `false` only means "check properly".
+    fn plainly_drawable(&self, text: &str, bold: bool) -> bool {
+        use unicode_normalization::{IsNormalized, char::canonical_combining_class, is_nfc_quick};
         let ascii = &self.ascii_drawable[usize::from(bold)];
         let (regular, bold_face) = (fonts::regular(), fonts::bold());
-        text.chars().all(|c| match ascii.get(c as usize) {
-            Some(&ok) => ok,
-            None => regular.covers(c) && (!bold || bold_face.covers(c)),
-        })
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b.is_ascii() {
+                if !ascii[usize::from(b)] {
+                    return false;
+                }
+                i += 1;
+                continue;
+            }
+            let Some(c) = text[i..].chars().next() else { return false };
+            let nfc = c < '\u{300}'
+                || canonical_combining_class(c) == 0 && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes;
+            if !nfc || !regular.covers(c) || bold && !bold_face.covers(c) {
+                return false;
+            }
+            i += c.len_utf8();
+        }
+        true
     }
 
     fn rules(&mut self, raw: &Spanned<RawRules>, base: Rules, subject: &str) -> Rules {
