@@ -46,13 +46,19 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for KeyedList<V> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries: Vec<(String, V)> = Vec::with_capacity(4);
-                while let Some((key, value)) = map.next_entry::<String, V>()? {
-                    match entries.iter_mut().find(|(k, _)| *k == key) {
-                        Some(entry) => entry.1 = value,
-                        None => entries.push((key, value)),
-                    }
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    entries.push(entry);
                 }
-                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                // Stable, then the last of equal keys kept: n log n, whatever
+                // a hostile file puts in one mapping.
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                entries.dedup_by(|later, kept| {
+                    let same = later.0 == kept.0;
+                    if same {
+                        std::mem::swap(later, kept);
+                    }
+                    same
+                });
                 Ok(KeyedList(entries))
             }
         }
@@ -139,4 +145,22 @@ pub(crate) struct RawActivity {
     pub roles: Option<Spanned<KeyedList<Spanned<Option<String>>>>>,
     pub note: Option<RawText>,
     pub rules: Option<Spanned<RawRules>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_list_sorts_and_keeps_the_last_of_equal_keys() {
+        use serde::de::value::{Error, MapDeserializer};
+        let entries = [("fr", "a"), ("de", "b"), ("fr", "c"), ("en", "d")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()));
+        let list =
+            KeyedList::<String>::deserialize(MapDeserializer::<_, Error>::new(entries)).expect("a map");
+        let got: Vec<(&str, &str)> = list.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, [("de", "b"), ("en", "d"), ("fr", "c")]);
+        assert!(list.contains_key("en") && !list.contains_key("it"));
+    }
 }
