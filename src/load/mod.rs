@@ -6,6 +6,7 @@
 //! rule of `matrix-format.md`, collecting all findings in one [`Report`].
 
 mod raw;
+mod split;
 pub mod validate;
 
 use std::fs::File;
@@ -68,7 +69,7 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
     };
     report.source = Some(text);
     let text = report.source.as_deref().unwrap_or_default();
-    let raw = match parse::<raw::RawMatrix>(text) {
+    let raw = match parse_matrix(text) {
         Ok(r) => r,
         Err(mut d) => {
             if let Some(id) = d.line.and_then(|l| nearest_id(text, l, d.column.unwrap_or(u64::MAX))) {
@@ -164,9 +165,26 @@ fn nearest_id(text: &str, line: u64, column: u64) -> Option<String> {
     })
 }
 
+/// Parses a matrix file: a large one in two halves on two threads when it
+/// qualifies (see [`split`]), else, or when a half fails, in one piece.
+#[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
+fn parse_matrix(text: &str) -> Result<raw::RawMatrix, Diagnostic> {
+    if let Some((cut, tail)) = split::halves(text) {
+        let (head, rest) = std::thread::scope(|s| {
+            let rest = s.spawn(|| parse::<split::Tail>(&tail));
+            (parse::<raw::RawMatrix>(&text[..cut]), rest.join())
+        });
+        if let (Ok(mut head), Ok(Ok(rest))) = (head, rest) {
+            head.phases.value.extend(rest.phases.value);
+            return Ok(head);
+        }
+    }
+    parse::<raw::RawMatrix>(text)
+}
+
 /// Parses YAML text under the budget, mapping parser errors to diagnostics.
 #[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Diagnostic> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Diagnostic> {
     let mut options = serde_saphyr::Options::default();
     options.budget = serde_saphyr::budget! {
         max_depth: MAX_DEPTH,
