@@ -84,17 +84,18 @@ pub struct Summary {
     pub warnings: Vec<Report>,
 }
 
-/// Loads and validates every matrix of `paths` (files or folders).
+/// Loads and validates every matrix of `paths` (files or folders), a large
+/// one on up to `threads` threads ([`load::load_on`]).
 ///
 /// # Errors
 /// Every report with an error, when any file is invalid.
-pub fn load_all(paths: &[PathBuf]) -> Result<(Vec<Matrix>, Vec<Report>), Vec<Report>> {
+pub fn load_all(paths: &[PathBuf], threads: usize) -> Result<(Vec<Matrix>, Vec<Report>), Vec<Report>> {
     let files = load::discover(paths).map_err(|r| vec![r])?;
     let mut matrices = Vec::new();
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     for f in &files {
-        match load::load(f) {
+        match load::load_on(f, threads) {
             Ok(l) => {
                 if !l.report.diagnostics.is_empty() {
                     warnings.push(l.report);
@@ -151,7 +152,7 @@ pub fn templates(dir: Option<&Path>) -> Result<Templates, Vec<Report>> {
 /// # Errors
 /// See [`Failure`]; on any error no output file has been changed.
 pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summary, Failure> {
-    let (matrices, mut warnings) = load_all(&opts.data).map_err(Failure::Invalid)?;
+    let (matrices, mut warnings) = load_all(&opts.data, opts.jobs).map_err(Failure::Invalid)?;
     let templates = templates(opts.templates.as_deref()).map_err(Failure::Invalid)?;
 
     // Languages: asked-for ones must be declared by every matrix.

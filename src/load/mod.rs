@@ -44,6 +44,16 @@ pub struct Loaded {
 /// cannot be read, is too large, is not valid YAML of the expected shape, or
 /// breaks a rule.
 pub fn load(path: &Path) -> Result<Loaded, Report> {
+    load_on(path, 2)
+}
+
+/// [`load`] on at most `threads` threads: a large file is parsed in two
+/// halves at once when `threads` is 2 or more (see `split`); the result is
+/// the same either way.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_on(path: &Path, threads: usize) -> Result<Loaded, Report> {
     let mut report = Report::new(path);
     let bytes = match read_capped(path) {
         Ok(b) => b,
@@ -69,7 +79,7 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
     };
     report.source = Some(text);
     let text = report.source.as_deref().unwrap_or_default();
-    let raw = match parse_matrix(text) {
+    let raw = match parse_matrix(text, threads) {
         Ok(r) => r,
         Err(mut d) => {
             if let Some(id) = d.line.and_then(|l| nearest_id(text, l, d.column.unwrap_or(u64::MAX))) {
@@ -168,8 +178,8 @@ fn nearest_id(text: &str, line: u64, column: u64) -> Option<String> {
 /// Parses a matrix file: a large one in two halves on two threads when it
 /// qualifies (see [`split`]), else, or when a half fails, in one piece.
 #[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
-fn parse_matrix(text: &str) -> Result<raw::RawMatrix, Diagnostic> {
-    if let Some((cut, tail)) = split::halves(text) {
+fn parse_matrix(text: &str, threads: usize) -> Result<raw::RawMatrix, Diagnostic> {
+    if let Some((cut, tail)) = split::halves(text).filter(|_| threads >= 2) {
         let (head, rest) = std::thread::scope(|s| {
             let rest = s.spawn(|| parse::<split::Tail>(&tail));
             (parse::<raw::RawMatrix>(&text[..cut]), rest.join())

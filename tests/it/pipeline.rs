@@ -724,3 +724,25 @@ fn missing_templates_folder_is_refused() {
     assert!(crate::support::stderr(&o).contains("no-such-folder"), "{}", crate::support::stderr(&o));
     assert!(!out.exists());
 }
+
+// A matrix large enough to be parsed in two halves (256 KiB or more) gives
+// the same files with one thread (one parse) as with two.
+#[test]
+fn a_large_matrix_gives_the_same_files_parsed_whole_or_in_halves() {
+    let dir = crate::support::scratch("halves");
+    let text = big_matrix("halves", "1.0", 1_200);
+    assert!(text.len() >= 256 * 1024, "{} bytes: too small to be split", text.len());
+    let data = write_file(&dir, "halves.yaml", &text);
+    let mut outs = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = dir.join(format!("out-{jobs}"));
+        let o = crate::support::run(
+            &crate::support::root(),
+            &["generate", "-q", "--format", "csv", "--jobs", jobs, "--data", s(&data), "--out", s(&out)],
+        );
+        assert_exit(&o, 0, &format!("--jobs {jobs}"));
+        outs.push(snapshot(&out));
+    }
+    assert_eq!(outs[0].len(), 11, "matrix and legend CSV in 5 languages, and SHA256SUMS");
+    assert!(outs[0] == outs[1], "the files differ between --jobs 1 and --jobs 2");
+}
