@@ -324,16 +324,23 @@ pub struct Templates {
 impl Templates {
     /// The built-in templates only.
     pub fn builtin() -> Templates {
-        let mut strings = BTreeMap::new();
+        let mut t = Templates { strings: BTreeMap::new(), layout: Layout::builtin() };
+        t.add_builtin_strings();
+        t
+    }
+
+    /// The built-in strings of every language that has none yet (a template
+    /// folder's file replaces the built-in one whole, so that one is not parsed).
+    fn add_builtin_strings(&mut self) {
         for (tag, text) in BUILTIN_STRINGS {
+            if self.strings.contains_key(*tag) {
+                continue;
+            }
             // The built-in files are tested (see tests below); parsing cannot fail at run time.
             if let Ok(s) = serde_saphyr::from_str::<Strings>(text) {
-                strings.insert((*tag).to_string(), s);
+                self.strings.insert((*tag).to_string(), s);
             }
         }
-        let raw: RawLayout = serde_saphyr::from_str(BUILTIN_LAYOUT).unwrap_or_default();
-        let layout = Layout::from_raw(raw, Layout::fallback());
-        Templates { strings, layout }
     }
 
     /// The built-in templates overridden by the files present in `dir`.
@@ -341,7 +348,7 @@ impl Templates {
     /// # Errors
     /// A report per file that exists but does not parse or breaks a rule.
     pub fn load(dir: &Path) -> Result<Templates, Vec<Report>> {
-        let mut t = Templates::builtin();
+        let mut t = Templates { strings: BTreeMap::new(), layout: Layout::builtin() };
         let mut reports = Vec::new();
         let strings_dir = dir.join("strings");
         if let Ok(entries) = std::fs::read_dir(&strings_dir) {
@@ -379,6 +386,7 @@ impl Templates {
                 Err((at, msg)) => reports.push(template_report(&layout_file, at, msg)),
             }
         }
+        t.add_builtin_strings();
         if reports.is_empty() { Ok(t) } else { Err(reports) }
     }
 
@@ -403,6 +411,12 @@ impl Templates {
 }
 
 impl Layout {
+    /// The built-in layout (`templates/layout.yaml` as compiled in).
+    fn builtin() -> Layout {
+        let raw: RawLayout = serde_saphyr::from_str(BUILTIN_LAYOUT).unwrap_or_default();
+        Layout::from_raw(raw, Layout::fallback())
+    }
+
     /// Used only if the built-in layout file were unreadable (it is tested not to be).
     fn fallback() -> Layout {
         let g = Rgb(0x9A, 0xA8, 0xC2);
@@ -475,6 +489,27 @@ fn template_report(path: &Path, at: Option<(u64, u64)>, msg: String) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder's strings file replaces that language's built-in strings;
+    /// every other language keeps its built-in ones.
+    #[test]
+    fn a_template_folder_overrides_only_its_languages() {
+        let dir = std::env::temp_dir().join(format!("raci-templates-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("strings")).expect("folder");
+        let de = BUILTIN_STRINGS.iter().find(|(t, _)| *t == "de").expect("de").1;
+        let changed = de.replacen("Seite {page} von {pages}", "S. {page}/{pages}", 1);
+        assert_ne!(changed, de, "the German footer text moved; update this test");
+        std::fs::write(dir.join("strings/de.yaml"), changed).expect("write");
+        let t = Templates::load(&dir).expect("loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(t.languages().count(), 5);
+        assert_eq!(t.strings(&Lang::parse("de").expect("de")).page_x_of_y, "S. {page}/{pages}");
+        let builtin = Templates::builtin();
+        for tag in ["en", "fr", "es", "it"] {
+            let l = Lang::parse(tag).expect("tag");
+            assert_eq!(t.strings(&l).page_x_of_y, builtin.strings(&l).page_x_of_y, "{tag}");
+        }
+    }
 
     #[test]
     fn builtin_strings_exist_for_the_five_languages_and_pass_their_checks() {
