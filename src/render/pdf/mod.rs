@@ -1,4 +1,5 @@
-//! The PDF contract annex, drawn with printpdf and finished with lopdf.
+//! The PDF contract annex: laid out here, written as page content streams,
+//! built into a document with printpdf and finished with lopdf.
 //!
 //! [`compose`] lays the pages out; [`finish`] turns them into a PDF/A-2b
 //! file: subset fonts with fixed resource names, document properties and
