@@ -234,19 +234,14 @@ fn render_and_stage(
     jobs: &[(usize, Lang, &'static Renderer)],
     progress: &dyn Progress,
 ) -> Result<Vec<output::Staged>, Failure> {
-    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    let gate = MemoryGate::new(MEMORY_BUDGET);
+    let sizes: Vec<usize> = jobs.iter().map(|(mi, _, r)| estimate(&matrices[*mi], r)).collect();
+    let queue = Queue::new(&sizes, MEMORY_BUDGET);
     let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= jobs.len() || failed.load(Ordering::Relaxed) {
-                break;
-            }
+        while let Some((i, _permit)) = queue.take(&failed) {
             let (mi, lang, renderer) = &jobs[i];
-            let _permit = gate.enter(estimate(&matrices[*mi], renderer));
             let job = Job {
                 matrix: &matrices[*mi],
                 lang,
@@ -262,6 +257,7 @@ fn render_and_stage(
             });
             if result.is_err() {
                 failed.store(true, Ordering::Relaxed);
+                queue.wake_all();
             } else {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress.job_done(&matrices[*mi].id, lang, renderer.name, n, jobs.len());
@@ -321,40 +317,63 @@ fn estimate(m: &Matrix, r: &Renderer) -> usize {
     m.activity_count() * per_activity
 }
 
-/// Admits jobs while their estimated memory fits the budget; a job larger
-/// than the whole budget runs alone.
-struct MemoryGate {
+/// The jobs not yet started, largest first, and the memory the running ones
+/// hold (estimated). A worker takes the largest job that fits the budget
+/// beside the running ones (a job larger than the whole budget runs alone):
+/// the long PDFs start first, so no thread is left with one at the end,
+/// and a very large matrix still never renders two 150 MB annexes at once.
+struct Queue<'a> {
+    sizes: &'a [usize],
     budget: usize,
-    used: Mutex<usize>,
-    freed: std::sync::Condvar,
+    state: Mutex<(Vec<usize>, usize)>,
+    changed: std::sync::Condvar,
 }
 
-impl MemoryGate {
-    fn new(budget: usize) -> MemoryGate {
-        MemoryGate { budget, used: Mutex::new(0), freed: std::sync::Condvar::new() }
+impl<'a> Queue<'a> {
+    fn new(sizes: &'a [usize], budget: usize) -> Queue<'a> {
+        let mut pending: Vec<usize> = (0..sizes.len()).collect();
+        // Largest first; equal sizes in job order (a stable sort).
+        pending.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+        Queue { sizes, budget, state: Mutex::new((pending, 0)), changed: std::sync::Condvar::new() }
     }
 
-    fn enter(&self, size: usize) -> Permit<'_> {
-        let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        while *used > 0 && *used + size > self.budget {
-            used = self.freed.wait(used).unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// The next job to run and its permit, waiting while none fits; `None`
+    /// when every job is taken or one has failed.
+    fn take(&self, failed: &AtomicBool) -> Option<(usize, Permit<'_, 'a>)> {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            let (pending, used) = &mut *state;
+            if pending.is_empty() || failed.load(Ordering::Relaxed) {
+                return None;
+            }
+            let fits = |&i: &usize| *used == 0 || *used + self.sizes[i] <= self.budget;
+            if let Some(k) = pending.iter().position(fits) {
+                let i = pending.remove(k);
+                *used += self.sizes[i];
+                return Some((i, Permit { queue: self, size: self.sizes[i] }));
+            }
+            state = self.changed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
         }
-        *used += size;
-        Permit { gate: self, size }
+    }
+
+    /// Wakes the waiting workers (after a failure, so that they stop).
+    fn wake_all(&self) {
+        let _state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.changed.notify_all();
     }
 }
 
 /// Held while a job renders; gives its memory back when dropped.
-struct Permit<'a> {
-    gate: &'a MemoryGate,
+struct Permit<'q, 'a> {
+    queue: &'q Queue<'a>,
     size: usize,
 }
 
-impl Drop for Permit<'_> {
+impl Drop for Permit<'_, '_> {
     fn drop(&mut self) {
-        let mut used = self.gate.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *used -= self.size;
-        self.gate.freed.notify_all();
+        let mut state = self.queue.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.1 -= self.size;
+        self.queue.changed.notify_all();
     }
 }
 
@@ -363,4 +382,51 @@ type Slot = Mutex<Option<Result<Vec<output::Staged>, Failure>>>;
 
 fn join(langs: &[Lang]) -> String {
     langs.iter().map(Lang::as_str).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_starts_the_largest_job_that_fits() {
+        // Two 150 MB annexes, two 90 MB workbooks, a small CSV; budget 256 MB.
+        let sizes = [150, 90, 10, 150, 90];
+        let q = Queue::new(&sizes, 256);
+        let failed = AtomicBool::new(false);
+        let (a, pa) = q.take(&failed).expect("a job");
+        assert_eq!(a, 0, "the largest first, in job order");
+        // The second annex would not fit beside the first: a workbook does.
+        let (b, pb) = q.take(&failed).expect("a job");
+        assert_eq!(b, 1);
+        let (c, pc) = q.take(&failed).expect("a job");
+        assert_eq!(c, 2, "150 + 90 + 10 fits; the other annex still does not");
+        drop((pa, pc));
+        let (d, _pd) = q.take(&failed).expect("a job");
+        assert_eq!(d, 3, "once the first annex is done, the second");
+        drop(pb);
+        let (e, _pe) = q.take(&failed).expect("a job");
+        assert_eq!(e, 4);
+        assert!(q.take(&failed).is_none(), "all taken");
+    }
+
+    #[test]
+    fn a_job_larger_than_the_budget_runs_alone_and_a_failure_stops_the_queue() {
+        let sizes = [500, 10, 10];
+        let q = Queue::new(&sizes, 256);
+        let failed = AtomicBool::new(false);
+        let (a, pa) = q.take(&failed).expect("a job");
+        assert_eq!(a, 0);
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| q.take(&failed).map(|(i, _)| i));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!waiter.is_finished(), "nothing runs beside a job larger than the budget");
+            drop(pa);
+            assert_eq!(waiter.join().expect("joins"), Some(1));
+        });
+        let (_, _pb) = q.take(&failed).expect("a job");
+        failed.store(true, Ordering::Relaxed);
+        q.wake_all();
+        assert!(q.take(&failed).is_none(), "no job after a failure");
+    }
 }
