@@ -44,14 +44,10 @@ fn halves_at(text: &str, min_bytes: usize) -> Option<(usize, String)> {
     if text.len() < min_bytes || text.contains(['&', '*']) {
         return None;
     }
-    let bytes = text.as_bytes();
     let mut phases_line: Option<usize> = None; // byte offset of the `phases:` line
     let mut indent: Option<usize> = None; // of the phase items
     let mut items: Vec<usize> = Vec::new(); // byte offsets of the phase items' lines
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| start + p + 1);
-        let line = &text[start..end];
+    for (start, line) in lines(text) {
         let body = line.trim_end_matches(['\n', '\r']);
         let content = body.trim_start_matches(' ');
         let spaces = body.len() - content.len();
@@ -79,7 +75,6 @@ fn halves_at(text: &str, min_bytes: usize) -> Option<(usize, String)> {
             }
             _ => {}
         }
-        start = end;
     }
     let phases_line = phases_line?;
     // The item nearest the middle, never the first (the head keeps at least one phase).
@@ -87,10 +82,7 @@ fn halves_at(text: &str, min_bytes: usize) -> Option<(usize, String)> {
     let cut = items.iter().skip(1).copied().min_by_key(|&at| at.abs_diff(middle))?;
 
     let mut tail = String::with_capacity(text.len());
-    let mut start = 0;
-    while start < cut {
-        let end = bytes[start..].iter().position(|&b| b == b'\n').map_or(cut, |p| start + p + 1);
-        let mut line = &text[start..end];
+    for (start, mut line) in lines(&text[..cut]) {
         if start == 0 && line.starts_with('\u{feff}') {
             tail.push('\u{feff}');
             line = &line['\u{feff}'.len_utf8()..];
@@ -105,10 +97,18 @@ fn halves_at(text: &str, min_bytes: usize) -> Option<(usize, String)> {
             }
             Some(_) => return None, // a line starting with a wider character: keep offsets simple
         }
-        start = end;
     }
     tail.push_str(&text[cut..]);
     Some((cut, tail))
+}
+
+/// Each line of `text` with its byte offset, line break included.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |at, line| {
+        let start = *at;
+        *at += line.len();
+        Some((start, line))
+    })
 }
 
 /// `phases:` at the start of a line, with nothing after it but a comment.

@@ -296,6 +296,24 @@ fn check_targets(pdf: &Pdf, items: &[Item]) {
     }
 }
 
+/// The outline (legend, the phases in order, closing notes if any,
+/// fingerprint), each entry landing on its heading, headings kept with what
+/// follows, and the tables; returns the outline for further checks.
+fn check_outline_and_tables(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what: &str) -> Vec<Item> {
+    let outline = pdf.outline();
+    let mut want = vec![norm(&s.legend_heading)];
+    want.extend(m.phases.iter().enumerate().map(|(n, p)| norm(&format!("{} {}", n + 1, p.title[lang]))));
+    if !m.notes.is_empty() {
+        want.push(norm(&s.notes_heading));
+    }
+    want.push(norm(&s.fingerprint_heading));
+    assert_eq!(outline_titles(&outline), want, "{what}: outline");
+    check_targets(pdf, &outline);
+    check_keeps(pdf, m, lang, &outline, what);
+    check_tables(pdf, m, s, what);
+    outline
+}
+
 fn outline_titles(items: &[Item]) -> Vec<String> {
     items.iter().map(|i| collapse(&i.title)).collect()
 }
@@ -598,18 +616,7 @@ fn llmaas_annex_in_every_language() {
         };
         assert!(a.len() == 16 && a == b, "{what}: /ID {id:?}");
 
-        // Outline: legend, the phases in order, fingerprint; each on its heading.
-        let outline = pdf.outline();
-        let mut want = vec![norm(&s.legend_heading)];
-        want.extend(m.phases.iter().enumerate().map(|(n, p)| norm(&format!("{} {}", n + 1, p.title[lang]))));
-        if !m.notes.is_empty() {
-            want.push(norm(&s.notes_heading));
-        }
-        want.push(norm(&s.fingerprint_heading));
-        assert_eq!(outline_titles(&outline), want, "{what}: outline");
-        check_targets(&pdf, &outline);
-        check_keeps(&pdf, &m, lang, &outline, &what);
-        check_tables(&pdf, &m, &s, &what);
+        check_outline_and_tables(&pdf, &m, lang, &s, &what);
         check_whole_rows(&pdf, &m, &what);
     }
 }
@@ -950,14 +957,7 @@ fn check_hard(id: &str, lang: &str) -> (Matrix, Pdf, Vec<Item>, Strings) {
     let pdf = Pdf::open(&out.join(&what));
     let s = Strings::load(lang);
     check_document(&pdf, &m, lang, &s, &what);
-    let outline = pdf.outline();
-    let mut want = vec![norm(&s.legend_heading)];
-    want.extend(m.phases.iter().enumerate().map(|(n, p)| norm(&format!("{} {}", n + 1, p.title[lang]))));
-    if !m.notes.is_empty() {
-        want.push(norm(&s.notes_heading));
-    }
-    want.push(norm(&s.fingerprint_heading));
-    assert_eq!(outline_titles(&outline), want, "{what}: outline");
+    let outline = check_outline_and_tables(&pdf, &m, lang, &s, &what);
     for (it, ph) in outline[1..].iter().zip(&m.phases) {
         let kids: Vec<String> = ph.subphases.iter().map(|s| s.title[lang].clone()).collect();
         let got: Vec<String> = it.kids.iter().map(|k| collapse(&k.title)).collect();
@@ -966,9 +966,6 @@ fn check_hard(id: &str, lang: &str) -> (Matrix, Pdf, Vec<Item>, Strings) {
             kids.iter().enumerate().map(|(k, t)| norm(&format!("{n}.{} {t}", k + 1))).collect();
         assert_eq!(got, want, "{what}: subphases of {:?} in the outline", it.title);
     }
-    check_targets(&pdf, &outline);
-    check_keeps(&pdf, &m, lang, &outline, &what);
-    check_tables(&pdf, &m, &s, &what);
     assert!(pdf.text().contains(&sha256_hex(&data.join(format!("{id}.yaml")))), "{what}: no fingerprint");
     (m, pdf, outline, s)
 }
