@@ -8,7 +8,9 @@
 #     SIZES="24 1000" RUNS=3 scripts/bench.sh
 #
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
-# 35000; "" to skip), BENCH (the shared bench folder), VENV, DATA, OUT.
+# 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
+# one phase, and over 40 phases; "" to skip), BENCH (the shared bench
+# folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,6 +18,7 @@ ROOT=$PWD
 BENCH=${BENCH:-$ROOT/../shared/bench}
 SIZES=${SIZES:-"24 1000 10000"}
 BIG=${BIG-35000}
+SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -34,6 +37,30 @@ PY=$VENV/bin/python
 mkdir -p "$DATA" "$OUT"
 for n in $SIZES $BIG; do
   [ -s "$DATA/n$n.yaml" ] || "$PY" "$BENCH/scale.py" --src data/llmaas.yaml --n "$n" --langs $LANGS --out "$DATA/n$n.yaml"
+done
+# The same 10,000 activities in one phase (one 300-page table, one
+# 10,000-row sheet) and spread over 40 phases.
+for shape in $SHAPES; do
+  [ -s "$DATA/n$shape.yaml" ] || "$PY" - "$DATA/n10000.yaml" "$shape" "$DATA/n$shape.yaml" <<'PY'
+import sys, yaml
+src, shape, out = sys.argv[1:]
+m = yaml.safe_load(open(src, encoding="utf-8"))
+acts = [a for p in m["phases"] for a in p.get("activities", [])]
+first = m["phases"][0]
+if shape.endswith("-1phase"):
+    m["phases"] = [dict(first, activities=acts)]
+else:
+    k = int(shape.split("-")[1].removesuffix("phases"))
+    per = -(-len(acts) // k)
+    m["phases"] = [
+        dict(m["phases"][i % len(m["phases"])], id=f"phase-{i + 1:02d}", activities=acts[i * per:(i + 1) * per])
+        for i in range(k)
+    ]
+class Plain(yaml.SafeDumper):  # shared titles written out, not as anchors and aliases
+    def ignore_aliases(self, data):
+        return True
+yaml.dump(m, open(out, "w", encoding="utf-8"), Dumper=Plain, allow_unicode=True, sort_keys=False, width=1000)
+PY
 done
 
 # pair LABEL N "TOOL ARGS" "PEER COMMAND" -> one table row
@@ -57,7 +84,7 @@ echo "Runs: $RUNS (+$WARMUP warm-up) per command, medians; ratio = median of per
 echo
 echo "| job | activities | raci-annex | peer | ratio | speed-up | raci-annex peak |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for n in $SIZES; do
+for n in $SIZES $SHAPES; do
   pair "all formats vs Python (reportlab+XlsxWriter+csv)" "$n" "" \
     "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
   pair "pdf vs Typst" "$n" "--format pdf" \

@@ -137,6 +137,8 @@ struct Composer<'a> {
     table_text: Style,
     table_bold: Style,
     note_style: Style,
+    /// Width of the id column, the same in every table of the annex.
+    id_width: std::cell::OnceCell<f32>,
 }
 
 /// Lays out the whole annex.
@@ -176,6 +178,7 @@ pub fn compose(job: &Job<'_>) -> Composed {
         table_text: Style { bold: false, size: table_size, color: c.text },
         table_bold: Style { bold: true, size: table_size, color: c.accent },
         note_style: Style { bold: false, size: table_size - 1.0, color: c.muted },
+        id_width: std::cell::OnceCell::new(),
     };
     composer.document();
     composer.finish()
@@ -602,14 +605,16 @@ impl Composer<'_> {
             .map(|p| self.table_bold.face().width(&nfc(p.name.get(job.lang)), self.table_bold.size))
             .fold(0.0, f32::max);
         let party_w = (widest + 2.0 * PAD_X + 4.0).clamp(34.0, ((w * 0.45) / n).max(34.0));
-        let id_w = m
-            .phases
-            .iter()
-            .flat_map(|p| p.all_activities())
-            .map(|(_, a)| self.table_text.face().width(&a.id, self.table_text.size))
-            .fold(self.table_bold.face().width(&nfc(&s.activity_id), self.table_bold.size), f32::max)
-            .clamp(24.0, w * 0.2)
-            + 2.0 * PAD_X;
+        // Measured over every activity of the matrix: once, not once per table.
+        let id_w = *self.id_width.get_or_init(|| {
+            m.phases
+                .iter()
+                .flat_map(|p| p.all_activities())
+                .map(|(_, a)| self.table_text.face().width(&a.id, self.table_text.size))
+                .fold(self.table_bold.face().width(&nfc(&s.activity_id), self.table_bold.size), f32::max)
+                .clamp(24.0, w * 0.2)
+                + 2.0 * PAD_X
+        });
         let mut widths = vec![id_w, w - id_w - party_w * n];
         widths.extend(m.parties.iter().map(|_| party_w));
         let mut header = vec![
