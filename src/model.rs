@@ -210,49 +210,55 @@ pub struct Activity {
     pub rules_override: Option<Rules>,
 }
 
-/// A subsection of a phase.
+/// What a phase and a subphase share: a heading, an optional intro, the
+/// activities and the footnotes printed under them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Subphase {
+pub struct Section {
     /// Id, unique among phases and subphases.
     pub id: String,
     /// Localized heading.
     pub title: Localized,
     /// Optional paragraph under the heading.
     pub intro: Option<Localized>,
-    /// At least one activity.
+    /// The section's activities, in print order. A subphase has at least one;
+    /// a phase's own list may be empty when its subphases hold them.
     pub activities: Vec<Activity>,
-    /// Footnotes printed under the subphase.
+    /// Footnotes printed under the section's table.
     pub notes: Vec<Localized>,
 }
 
-/// A phase of the service life cycle, printed as one section (PDF) or sheet (XLSX).
+/// A phase of the service life cycle, printed as one section (PDF) or sheet
+/// (XLSX): its own section, then its subsections, one level deep (a
+/// subphase is a plain [`Section`], so it cannot have subphases of its own).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phase {
-    /// Id, unique among phases and subphases.
-    pub id: String,
-    /// Localized heading.
-    pub title: Localized,
-    /// Optional paragraph under the heading.
-    pub intro: Option<Localized>,
-    /// The phase's own activities, printed before its subphases.
-    pub activities: Vec<Activity>,
-    /// Subsections, one level deep.
-    pub subphases: Vec<Subphase>,
-    /// Footnotes printed under the phase's table.
-    pub notes: Vec<Localized>,
+    /// The phase's heading, intro, own activities (printed before the
+    /// subphases) and notes (printed after them).
+    pub section: Section,
+    /// Subsections, in print order.
+    pub subphases: Vec<Section>,
 }
 
 impl Phase {
+    /// The phase's id.
+    pub fn id(&self) -> &str {
+        &self.section.id
+    }
+
+    /// Each section with activities in print order: the phase's own (with
+    /// `None`), then every subphase (with `Some(subphase)`).
+    pub fn sections(&self) -> impl Iterator<Item = (Option<&Section>, &Section)> {
+        std::iter::once((None, &self.section)).chain(self.subphases.iter().map(|s| (Some(s), s)))
+    }
+
     /// Every activity of the phase in print order, with the subphase it belongs to.
-    pub fn all_activities(&self) -> impl Iterator<Item = (Option<&Subphase>, &Activity)> {
-        let own = self.activities.iter().map(|a| (None, a));
-        let sub = self.subphases.iter().flat_map(|s| s.activities.iter().map(move |a| (Some(s), a)));
-        own.chain(sub)
+    pub fn all_activities(&self) -> impl Iterator<Item = (Option<&Section>, &Activity)> {
+        self.sections().flat_map(|(sub, s)| s.activities.iter().map(move |a| (sub, a)))
     }
 
     /// Number of activities, own and in subphases.
     pub fn activity_count(&self) -> usize {
-        self.activities.len() + self.subphases.iter().map(|s| s.activities.len()).sum::<usize>()
+        self.sections().map(|(_, s)| s.activities.len()).sum()
     }
 }
 

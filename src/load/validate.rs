@@ -12,7 +12,7 @@ use crate::diag::{Diagnostic, Report};
 use crate::fonts;
 use crate::model::{
     AccountableRule, Activity, Date, Lang, Localized, Matrix, Party, Phase, ResponsibleRule, Role, RoleCell,
-    Rules, Source, Subphase,
+    Rules, Section, Source,
 };
 
 /// Most parties a matrix may have: one printed column each.
@@ -78,6 +78,19 @@ fn ends_with_literal_indicator(line: &str) -> bool {
     tail.ends_with('|') && (tail.len() == 1 || tail[..tail.len() - 1].ends_with([' ', ':', '-']))
 }
 
+/// How a localized text is printed, which decides how it is normalised and
+/// checked (matrix-format.md, Normalisation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A title or a name: one line of text (every line break folded into a
+    /// space), printed in the bold face as well.
+    Heading,
+    /// An activity text or a role description: one line of text.
+    Line,
+    /// An intro or a note: paragraphs separated by a blank line.
+    Paragraphs,
+}
+
 /// Collects diagnostics while turning the raw matrix into the model.
 struct Checker<'r> {
     report: &'r mut Report,
@@ -107,8 +120,10 @@ impl Checker<'_> {
     }
 
     /// Checks one localized text: every language present, none blank, none
-    /// extra, every character drawable by the PDF fonts.
-    fn text(&mut self, raw: &RawText, what: &str, subject: &str, bold: bool) -> Localized {
+    /// extra, every character drawable by the PDF fonts (bold ones too for a
+    /// heading); normalises it as its [`Kind`] says.
+    fn text(&mut self, raw: &RawText, what: &str, subject: &str, kind: Kind) -> Localized {
+        let bold = kind == Kind::Heading;
         let mut out = BTreeMap::new();
         for (tag, value) in raw.value.iter() {
             let known = Lang::parse(tag).filter(|l| self.languages.contains(l));
@@ -135,6 +150,11 @@ impl Checker<'_> {
                 normalise_text(&raw_text.replace('\n', "\n\n"))
             } else {
                 normalise_text(raw_text)
+            };
+            let text = match kind {
+                // matrix-format.md, Normalisation: only intros and notes keep paragraphs.
+                Kind::Heading | Kind::Line if text.contains('\n') => text.replace("\n\n", " "),
+                _ => text,
             };
             if text.is_empty() {
                 self.push(
@@ -415,14 +435,14 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     }
     c.languages = languages.clone();
 
-    let title = c.text(&raw.title, "the title", &subject_m, true);
-    let intro = raw.intro.as_ref().map(|t| c.text(t, "the intro", &subject_m, false));
+    let title = c.text(&raw.title, "the title", &subject_m, Kind::Heading);
+    let intro = raw.intro.as_ref().map(|t| c.text(t, "the intro", &subject_m, Kind::Paragraphs));
     let notes = raw
         .notes
         .iter()
         .flatten()
         .enumerate()
-        .map(|(i, t)| c.text(t, &format!("closing note {}", i + 1), &subject_m, false))
+        .map(|(i, t)| c.text(t, &format!("closing note {}", i + 1), &subject_m, Kind::Paragraphs))
         .collect();
 
     // Legend.
@@ -459,8 +479,9 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         }
         c.codes.push(code);
         let subject = format!("role {code}");
-        let name = c.text(&r.name, &format!("the name of role {code}"), &subject, true);
-        let description = c.text(&r.description, &format!("the description of role {code}"), &subject, false);
+        let name = c.text(&r.name, &format!("the name of role {code}"), &subject, Kind::Heading);
+        let description =
+            c.text(&r.description, &format!("the description of role {code}"), &subject, Kind::Line);
         roles.push(Role { code, name, description });
     }
     if raw.roles.value.is_empty() {
@@ -517,7 +538,8 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
             );
             continue;
         }
-        let name = c.text(&p.name, &format!("the name of party {pid}"), &format!("party {pid}"), true);
+        let name =
+            c.text(&p.name, &format!("the name of party {pid}"), &format!("party {pid}"), Kind::Heading);
         parties.push(Party { id: pid, name });
     }
     let n = raw.parties.value.len();
@@ -569,60 +591,66 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         sid
     };
 
-    for p in &raw.phases.value {
-        let pid = section_id(&mut c, &p.id, "phase");
-        let subject = format!("phase {pid}");
-        let title = c.text(&p.title, &format!("the title of phase {pid}"), &subject, true);
+    // A phase and a subphase are checked alike: id, title, intro, activities,
+    // then (for a phase after its subphases) the notes, in the file's order.
+    let mut section = |c: &mut Checker<'_>, kind: &str, raw: RawSection<'_>| -> Section {
+        let sid = section_id(c, raw.id, kind);
+        let subject = format!("{kind} {sid}");
+        let title = c.text(raw.title, &format!("the title of {kind} {sid}"), &subject, Kind::Heading);
         let intro =
-            p.intro.as_ref().map(|t| c.text(t, &format!("the intro of phase {pid}"), &subject, false));
-        let activities: Vec<Activity> =
-            p.activities.iter().flatten().map(|a| activity(&mut c, &mut ctx, a)).collect();
+            raw.intro.map(|t| c.text(t, &format!("the intro of {kind} {sid}"), &subject, Kind::Paragraphs));
+        let activities = raw.activities.iter().map(|a| activity(c, &mut ctx, a)).collect();
+        Section { id: sid, title, intro, activities, notes: Vec::new() }
+    };
+    let section_notes =
+        |c: &mut Checker<'_>, kind: &str, id: &str, raw: Option<&Vec<RawText>>| -> Vec<Localized> {
+            let subject = format!("{kind} {id}");
+            raw.into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, t)| {
+                    c.text(t, &format!("note {} of {kind} {id}", i + 1), &subject, Kind::Paragraphs)
+                })
+                .collect()
+        };
+
+    for p in &raw.phases.value {
+        let own = p.activities.as_deref().unwrap_or_default();
+        let raw_phase = RawSection { id: &p.id, title: &p.title, intro: p.intro.as_ref(), activities: own };
+        let mut phase = section(&mut c, "phase", raw_phase);
         let mut subphases = Vec::new();
         for s in p.subphases.iter().flatten() {
-            let sid = section_id(&mut c, &s.id, "subphase");
-            let subject = format!("subphase {sid}");
-            let title = c.text(&s.title, &format!("the title of subphase {sid}"), &subject, true);
-            let intro =
-                s.intro.as_ref().map(|t| c.text(t, &format!("the intro of subphase {sid}"), &subject, false));
-            let acts: Vec<Activity> =
-                s.activities.value.iter().map(|a| activity(&mut c, &mut ctx, a)).collect();
+            let raw_sub = RawSection {
+                id: &s.id,
+                title: &s.title,
+                intro: s.intro.as_ref(),
+                activities: &s.activities.value,
+            };
+            let mut sub = section(&mut c, "subphase", raw_sub);
             if s.activities.value.is_empty() {
                 c.push(
                     Diagnostic::error(
                         "empty-section",
                         at(&s.activities),
-                        format!("subphase {sid} has no activity"),
+                        format!("subphase {} has no activity", sub.id),
                     )
-                    .subject(&subject)
+                    .subject(format!("subphase {}", sub.id))
                     .help("add at least one activity under `activities:`, or remove the subphase"),
                 );
             }
-            let notes = s
-                .notes
-                .iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, t)| c.text(t, &format!("note {} of subphase {sid}", i + 1), &subject, false))
-                .collect();
-            subphases.push(Subphase { id: sid, title, intro, activities: acts, notes });
+            sub.notes = section_notes(&mut c, "subphase", &sub.id, s.notes.as_ref());
+            subphases.push(sub);
         }
-        let own = p.activities.as_ref().map_or(0, Vec::len);
         let in_subs: usize = p.subphases.iter().flatten().map(|s| s.activities.value.len()).sum();
-        if own + in_subs == 0 {
+        if own.len() + in_subs == 0 {
             c.push(
-                Diagnostic::error("empty-section", at(&p.id), format!("phase {pid} has no activity"))
-                    .subject(&subject)
+                Diagnostic::error("empty-section", at(&p.id), format!("phase {} has no activity", phase.id))
+                    .subject(format!("phase {}", phase.id))
                     .help("add at least one activity to the phase or to one of its subphases, or remove the phase"),
             );
         }
-        let notes = p
-            .notes
-            .iter()
-            .flatten()
-            .enumerate()
-            .map(|(i, t)| c.text(t, &format!("note {} of phase {pid}", i + 1), &subject, false))
-            .collect();
-        phases.push(Phase { id: pid, title, intro, activities, subphases, notes });
+        phase.notes = section_notes(&mut c, "phase", &phase.id, p.notes.as_ref());
+        phases.push(Phase { section: phase, subphases });
     }
     if raw.phases.value.is_empty() {
         c.push(
@@ -650,6 +678,14 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         phases,
         source,
     })
+}
+
+/// The fields a raw phase and a raw subphase share.
+struct RawSection<'r> {
+    id: &'r Spanned<String>,
+    title: &'r RawText,
+    intro: Option<&'r RawText>,
+    activities: &'r [RawActivity],
 }
 
 struct ActivityCtx<'a> {
@@ -682,8 +718,11 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> 
             ),
         );
     }
-    let text = c.text(&a.text, &format!("the text of activity {aid}"), &subject, false);
-    let note = a.note.as_ref().map(|t| c.text(t, &format!("the note of activity {aid}"), &subject, false));
+    let text = c.text(&a.text, &format!("the text of activity {aid}"), &subject, Kind::Line);
+    let note = a
+        .note
+        .as_ref()
+        .map(|t| c.text(t, &format!("the note of activity {aid}"), &subject, Kind::Paragraphs));
 
     let mut cells = vec![RoleCell::default(); ctx.party_count];
     if let Some(roles) = &a.roles {

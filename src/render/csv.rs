@@ -32,8 +32,8 @@ pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
             let mut row: Vec<&str> = vec![
                 &m.id,
                 &m.version,
-                &phase.id,
-                phase.title.get(lang),
+                &phase.section.id,
+                phase.section.title.get(lang),
                 sub.map_or("", |s| s.id.as_str()),
                 sub.map_or("", |s| s.title.get(lang)),
                 &a.id,

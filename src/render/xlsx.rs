@@ -72,7 +72,7 @@ fn build(job: &Job<'_>) -> Result<Vec<u8>, XlsxError> {
     let styles = Styles::new(job);
     let names = sheet_names(
         std::iter::once((job.strings.legend_sheet.as_str(), "Legend"))
-            .chain(m.phases.iter().map(|p| (p.title.get(lang), p.id.as_str()))),
+            .chain(m.phases.iter().map(|p| (p.section.title.get(lang), p.section.id.as_str()))),
     );
 
     let mut wb = Workbook::new();
@@ -88,7 +88,7 @@ fn build(job: &Job<'_>) -> Result<Vec<u8>, XlsxError> {
         ws.set_name(name)?;
         phase_sheet(ws, job, phase, &styles)?;
         let landscape = job.layout.orientation == Orientation::Landscape || m.parties.len() > 3;
-        print_setup(ws, job, landscape, phase.title.get(lang))?;
+        print_setup(ws, job, landscape, phase.section.title.get(lang))?;
         ws.set_repeat_rows(0, 0)?;
     }
     wb.save_to_buffer()
@@ -468,10 +468,10 @@ fn phase_sheet(ws: &mut Worksheet, job: &Job<'_>, phase: &Phase, st: &Styles) ->
         *row += 1;
         Ok::<(), XlsxError>(())
     };
-    if let Some(intro) = &phase.intro {
+    if let Some(intro) = &phase.section.intro {
         merged(ws, &mut row, intro.get(lang), &st.phase_intro, false)?;
     }
-    for a in &phase.activities {
+    for a in &phase.section.activities {
         activity_row(ws, row, a, job, &widths, has_note, st)?;
         row += 1;
     }
@@ -491,7 +491,7 @@ fn phase_sheet(ws: &mut Worksheet, job: &Job<'_>, phase: &Phase, st: &Styles) ->
     // The filter spans the whole table, subphase rows included.
     ws.autofilter(0, 0, row - 1, last_col)?;
     ws.set_freeze_panes(1, 0)?;
-    notes_block(ws, row + 1, &phase.notes, job, last_col, total, st)
+    notes_block(ws, row + 1, &phase.section.notes, job, last_col, total, st)
 }
 
 fn activity_row(

@@ -69,8 +69,8 @@ fn expected_table(m: &Matrix, lang: &Lang) -> Vec<Vec<String>> {
             let mut row = vec![
                 m.id.clone(),
                 m.version.clone(),
-                phase.id.clone(),
-                phase.title.get(lang).to_owned(),
+                phase.section.id.clone(),
+                phase.section.title.get(lang).to_owned(),
                 sub.map(|s| s.id.clone()).unwrap_or_default(),
                 sub.map(|s| s.title.get(lang).to_owned()).unwrap_or_default(),
                 a.id.clone(),
@@ -411,4 +411,91 @@ phases:
             "literal one continues\n\nnew para",
         ]
     );
+}
+
+// matrix-format.md, Normalisation: only intros and notes keep paragraph
+// breaks. A blank line written into a title, an activity text, a party's or
+// a role's name or a description is folded into one space in every output
+// that prints the text as a cell (CSV, both files, and the workbook).
+#[test]
+fn blank_lines_in_titles_texts_names_and_descriptions_fold_into_one_space() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let dir = crate::support::scratch("fold-lines");
+    let yaml = r#"schema: 1
+id: fold
+version: "1"
+date: 2026-01-02
+source_language: en
+languages: [en]
+title: {en: "Title one\n\ntitle two"}
+roles:
+  - code: R
+    name: {en: "Does\n\nit"}
+    description:
+      en: |
+        Carries
+
+        it out
+  - {code: A, name: {en: A}, description: {en: d}}
+parties:
+  - {id: p, name: {en: "Party\n\nname"}}
+phases:
+  - id: ph
+    title:
+      en: >
+        Phase one
+
+        phase two
+    activities:
+      - id: X-1
+        text: {en: "Line one\n\nline two"}
+        roles: {p: RA}
+      - id: X-2
+        text:
+          en: Plain one
+
+            plain two
+        roles: {p: RA}
+"#;
+    let path = dir.join("fold.yaml");
+    std::fs::write(&path, yaml).expect("write");
+    let out = dir.join("out");
+    let o = crate::support::run(
+        &dir,
+        &[
+            "generate",
+            "-q",
+            "--format",
+            "csv,xlsx",
+            "--data",
+            path.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let mut r = csv::Reader::from_path(out.join("fold-en.csv")).expect("csv");
+    let rows: Vec<csv::StringRecord> = r.records().map(|rec| rec.expect("record")).collect();
+    assert_eq!(&rows[0][3], "Phase one phase two");
+    assert_eq!(&rows[0][7], "Line one line two");
+    assert_eq!(&rows[1][7], "Plain one plain two");
+    let mut r = csv::Reader::from_path(out.join("fold-en-legend.csv")).expect("csv");
+    let legend: Vec<csv::StringRecord> = r.records().map(|rec| rec.expect("record")).collect();
+    assert_eq!((&legend[0][1], &legend[0][2]), ("Does it", "Carries it out"));
+
+    let mut wb: Xlsx<_> = open_workbook(out.join("fold-en.xlsx")).expect("xlsx");
+    let names = wb.sheet_names();
+    assert_eq!(names[1], "Phase one phase two", "sheet name");
+    let legend = wb.worksheet_range(&names[0]).expect("legend sheet");
+    assert_eq!(legend.get_value((0, 0)).map(ToString::to_string).as_deref(), Some("Title one title two"));
+    let cells: Vec<String> = legend.rows().flatten().map(ToString::to_string).collect();
+    assert!(cells.iter().any(|c| c == "Does it") && cells.iter().any(|c| c == "Carries it out"), "{cells:?}");
+    let sheet = wb.worksheet_range(&names[1]).expect("phase sheet");
+    let at = |r: u32, c: u32| sheet.get_value((r, c)).map(ToString::to_string).unwrap_or_default();
+    assert_eq!(at(0, 2), "Party name");
+    assert_eq!(at(1, 1), "Line one line two");
+    assert_eq!(at(2, 1), "Plain one plain two");
+    for c in &cells {
+        assert!(!c.contains('\n'), "a line break left in the legend sheet: {c:?}");
+    }
 }

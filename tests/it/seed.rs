@@ -64,7 +64,7 @@ fn canonical_matrix_matches_the_seed_row_by_row() {
     let m = canonical();
     let parties: Vec<&str> = m.parties.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(parties, ["customer", "provider"]);
-    let phases: Vec<&str> = m.phases.iter().map(|p| p.id.as_str()).collect();
+    let phases: Vec<&str> = m.phases.iter().map(|p| p.id()).collect();
     let seed_phases: Vec<&str> = SEED.iter().map(|(p, _)| *p).collect();
     assert_eq!(phases, seed_phases);
     for (phase, (_, rows)) in m.phases.iter().zip(SEED) {
@@ -72,7 +72,7 @@ fn canonical_matrix_matches_the_seed_row_by_row() {
             .all_activities()
             .map(|(_, a)| (a.id.as_str(), a.roles[0].as_str(), a.roles[1].as_str()))
             .collect();
-        assert_eq!(got, rows.to_vec(), "phase {}", phase.id);
+        assert_eq!(got, rows.to_vec(), "phase {}", phase.id());
     }
     assert_eq!(m.activity_count(), 24);
     assert_eq!(SEED.iter().map(|(_, r)| r.len()).sum::<usize>(), 24);
@@ -118,13 +118,11 @@ fn every_localized_text_has_the_five_languages() {
     }
     texts.extend(m.parties.iter().map(|p| (format!("party {}", p.id), &p.name)));
     for p in &m.phases {
-        texts.push((format!("phase {}", p.id), &p.title));
-        texts.extend(p.intro.iter().map(|t| (format!("phase {} intro", p.id), t)));
-        texts.extend(p.notes.iter().map(|t| (format!("phase {} note", p.id), t)));
-        for s in &p.subphases {
-            texts.push((format!("subphase {}", s.id), &s.title));
-            texts.extend(s.intro.iter().map(|t| (format!("subphase {} intro", s.id), t)));
-            texts.extend(s.notes.iter().map(|t| (format!("subphase {} note", s.id), t)));
+        for (sub, s) in p.sections() {
+            let kind = if sub.is_some() { "subphase" } else { "phase" };
+            texts.push((format!("{kind} {}", s.id), &s.title));
+            texts.extend(s.intro.iter().map(|t| (format!("{kind} {} intro", s.id), t)));
+            texts.extend(s.notes.iter().map(|t| (format!("{kind} {} note", s.id), t)));
         }
         for (_, a) in p.all_activities() {
             texts.push((format!("activity {}", a.id), &a.text));

@@ -89,10 +89,10 @@ fn expected_phase(m: &Matrix, p: &Phase, l: &Lang, s: &Strings) -> (Vec<Vec<Stri
         r
     };
     let mut rows = vec![header];
-    if let Some(intro) = &p.intro {
+    if let Some(intro) = &p.section.intro {
         rows.push(vec![t(intro.get(l))]);
     }
-    rows.extend(p.activities.iter().map(activity));
+    rows.extend(p.section.activities.iter().map(activity));
     for sub in &p.subphases {
         rows.push(vec![t(sub.title.get(l))]);
         if let Some(intro) = &sub.intro {
@@ -102,10 +102,10 @@ fn expected_phase(m: &Matrix, p: &Phase, l: &Lang, s: &Strings) -> (Vec<Vec<Stri
         rows.extend(sub.notes.iter().map(|n| vec![t(n.get(l))]));
     }
     let table = rows.len();
-    if !p.notes.is_empty() {
+    if !p.section.notes.is_empty() {
         rows.push(vec![]);
         rows.push(vec![t(&s.notes_heading)]);
-        rows.extend(p.notes.iter().map(|n| vec![t(n.get(l))]));
+        rows.extend(p.section.notes.iter().map(|n| vec![t(n.get(l))]));
     }
     (rows, table)
 }
@@ -206,7 +206,7 @@ fn llmaas_workbooks_hold_the_matrix_in_every_language() {
         let names = assert_workbook(&path, &m, l);
         assert_eq!(names[0], strings(l).legend_sheet);
         // The canonical titles are short and legal: each sheet is named exactly after its phase.
-        let titles: Vec<&str> = m.phases.iter().map(|p| p.title.get(l)).collect();
+        let titles: Vec<&str> = m.phases.iter().map(|p| p.section.title.get(l)).collect();
         assert_eq!(names[1..], titles[..], "{l}");
     }
 }
@@ -229,7 +229,7 @@ fn llmaas_workbook_is_set_up_for_screen_and_print() {
         let (rows, table) = expected_phase(&m, p, &l, &s);
         let last_col = col_letter(rows[0].len() - 1);
         assert!(x.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#));
-        assert!(x.contains(&format!(r#"<autoFilter ref="A1:{last_col}{table}"/>"#)), "{}", p.id);
+        assert!(x.contains(&format!(r#"<autoFilter ref="A1:{last_col}{table}"/>"#)), "{}", p.id());
         assert!(x.contains(r#"<pageSetUpPr fitToPage="1"/>"#));
         // One page wide (fitToWidth defaults to 1 when absent), any number tall, portrait for two parties.
         assert!(x.contains(r#"<pageSetup paperSize="9" fitToHeight="0" orientation="portrait""#), "{x}");
@@ -240,7 +240,7 @@ fn llmaas_workbook_is_set_up_for_screen_and_print() {
         )));
         assert!(x.contains(&format!(
             "<oddFooter>&amp;L{}&amp;RSeite &amp;P von &amp;N</oddFooter>",
-            p.title.get(&l)
+            p.section.title.get(&l)
         )));
         // Header bold on a fill: the header style is not the body style.
         assert!(x.contains(r#"<c r="A1" s="#));

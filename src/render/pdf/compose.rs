@@ -681,30 +681,30 @@ impl Composer<'_> {
 
     fn phase(&mut self, n: usize, phase: &Phase) {
         let lang = self.job.lang;
-        let title = format!("{n}\u{2002}{}", phase.title.get(lang));
+        let title = format!("{n}\u{2002}{}", phase.section.title.get(lang));
         let t = self.activity_table(&title);
         let keep = match phase.subphases.first() {
             // The first subphase heading follows: keep all that it keeps.
-            Some(sub) if phase.activities.is_empty() => {
+            Some(sub) if phase.section.activities.is_empty() => {
                 let stitle = format!("{n}.1\u{2002}{}", sub.title.get(lang));
                 let st = self.activity_table(&stitle);
                 let (gap, h, below) = self.heading_space(&stitle, 1);
-                self.intro_keep(phase.intro.as_ref())
+                self.intro_keep(phase.section.intro.as_ref())
                     + gap
                     + h
                     + below
                     + self.keep_for(sub.intro.as_ref(), &st, sub.activities.first())
             }
-            _ => self.keep_for(phase.intro.as_ref(), &t, phase.activities.first()),
+            _ => self.keep_for(phase.section.intro.as_ref(), &t, phase.section.activities.first()),
         };
         self.heading(&title, 0, keep);
-        if let Some(intro) = &phase.intro {
+        if let Some(intro) = &phase.section.intro {
             self.paragraph(intro.get(lang), self.body, 0.0);
             self.y -= 4.0;
         }
-        if !phase.activities.is_empty() {
+        if !phase.section.activities.is_empty() {
             self.table_start(&t);
-            self.activities(&t, &phase.activities);
+            self.activities(&t, &phase.section.activities);
         }
         for (i, sub) in phase.subphases.iter().enumerate() {
             let stitle = format!("{n}.{}\u{2002}{}", i + 1, sub.title.get(lang));
@@ -719,7 +719,7 @@ impl Composer<'_> {
             self.activities(&st, &sub.activities);
             self.notes(&sub.notes);
         }
-        self.notes(&phase.notes);
+        self.notes(&phase.section.notes);
     }
 
     fn notes(&mut self, notes: &[Localized]) {
