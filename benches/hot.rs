@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use raci_annex::i18n::Templates;
 use raci_annex::model::{Lang, Matrix};
-use raci_annex::render::{Job, RENDERERS, RenderOptions};
+use raci_annex::render::{Format, Job, RenderOptions};
+use raci_annex::view::View;
 
 fn main() {
     divan::main();
@@ -77,8 +78,9 @@ fn render_1000(bencher: divan::Bencher, format: &str) {
     let m = loaded(1000);
     let t = Templates::builtin();
     let de = Lang::parse("de").expect("tag");
-    let options = RenderOptions::default();
-    let job = Job { matrix: &m, lang: &de, strings: t.strings(&de), layout: &t.layout, options: &options };
-    let r = RENDERERS.iter().find(|r| r.name == format).expect("registered");
-    bencher.bench(|| (r.render)(&job).expect("renders"));
+    let options = RenderOptions::new(raci_annex::TOOL);
+    let view = View::new(&m, &de);
+    let job = Job { view: &view, strings: t.strings(&de), layout: &t.layout, options: &options };
+    let format = Format::from_name(format).expect("a format");
+    bencher.bench(|| format.render(&job).expect("renders"));
 }

@@ -2,19 +2,23 @@
 //! workbook and CSV files per language out.
 //!
 //! The pipeline, in one direction:
-//! read and validate every matrix ([`load`]) → pick strings and layout
-//! ([`i18n`]) → render every matrix × language × format in memory
+//! read and validate every matrix ([`load`], into the [`model`]) → pick
+//! strings ([`i18n`]) and layout ([`layout`]) → resolve each matrix for each
+//! language once ([`view`]) → render every view × format in memory
 //! ([`render`]) → stage each file under a temporary name and, once all are
 //! complete, rename them into place with `SHA256SUMS` ([`output`]).
 //! The library never prints; the binary reports what it returns.
 
 pub mod diag;
+pub mod fingerprint;
 pub mod fonts;
 pub mod i18n;
+pub mod layout;
 pub mod load;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod view;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -24,7 +28,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use diag::{Diagnostic, Report};
 use i18n::Templates;
 use model::{Lang, Matrix};
-use render::{Job, RenderOptions, Renderer};
+use render::{Format, Job, RenderOptions};
+use view::View;
 
 /// The tool's name and version, printed into document properties.
 pub const TOOL: &str = concat!("raci-annex ", env!("CARGO_PKG_VERSION"));
@@ -38,11 +43,11 @@ pub struct GenerateOptions {
     pub out: PathBuf,
     /// Languages to render; `None` means every language of each matrix.
     pub langs: Option<Vec<Lang>>,
-    /// Back-ends to run, in [`render::RENDERERS`] order.
-    pub formats: Vec<&'static Renderer>,
+    /// Formats to write, each once, in [`Format::ALL`] order.
+    pub formats: Vec<Format>,
     /// A templates folder, or `None` for the built-in templates.
     pub templates: Option<PathBuf>,
-    /// Back-end switches.
+    /// The tool's name and the back-ends' switches.
     pub render: RenderOptions,
     /// Worker threads (at least 1).
     pub jobs: usize,
@@ -66,7 +71,7 @@ pub enum Failure {
 /// Told about a run's progress; the library itself never prints.
 pub trait Progress: Sync {
     /// One matrix × language × format is rendered and staged (`done` of `total`).
-    fn job_done(&self, _matrix: &str, _lang: &Lang, _format: &str, _done: usize, _total: usize) {}
+    fn job_done(&self, _matrix: &str, _lang: &Lang, _format: Format, _done: usize, _total: usize) {}
     /// A file is in place, with its size in bytes.
     fn file_written(&self, _path: &Path, _size: u64) {}
 }
@@ -168,7 +173,8 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
 
     // Languages: asked-for ones must be declared by every matrix.
     let mut errors = Vec::new();
-    let mut jobs: Vec<(usize, Lang, &'static Renderer)> = Vec::new();
+    // One view per (matrix, language), shared by every format of the pair.
+    let mut pairs: Vec<(usize, Lang)> = Vec::new();
     for (mi, m) in matrices.iter().enumerate() {
         let langs = match &opts.langs {
             Some(ls) => {
@@ -206,17 +212,18 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
                 );
                 warnings.push(r);
             }
-            for f in &opts.formats {
-                jobs.push((mi, l.clone(), f));
-            }
+            pairs.push((mi, l));
         }
     }
     if !errors.is_empty() {
         return Err(Failure::Invalid(errors));
     }
+    let views: Vec<View<'_>> = pairs.iter().map(|(mi, l)| View::new(&matrices[*mi], l)).collect();
+    let jobs: Vec<(usize, Format)> =
+        (0..views.len()).flat_map(|v| opts.formats.iter().map(move |&f| (v, f))).collect();
 
     output::prepare(&opts.out)?;
-    let staged = render_and_stage(opts, &matrices, &templates, &jobs, progress)?;
+    let staged = render_and_stage(opts, &views, &templates, &jobs, progress)?;
     let files = output::commit(&opts.out, staged)?;
     for (p, size) in &files {
         progress.file_written(p, *size);
@@ -229,27 +236,28 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
 /// The staged files come back in job order whatever the scheduling.
 fn render_and_stage(
     opts: &GenerateOptions,
-    matrices: &[Matrix],
+    views: &[View<'_>],
     templates: &Templates,
-    jobs: &[(usize, Lang, &'static Renderer)],
+    jobs: &[(usize, Format)],
     progress: &dyn Progress,
 ) -> Result<Vec<output::Staged>, Failure> {
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    let sizes: Vec<usize> = jobs.iter().map(|(mi, _, r)| estimate(&matrices[*mi], r)).collect();
+    let sizes: Vec<usize> =
+        jobs.iter().map(|&(v, format)| views[v].row_count() * format.memory_per_activity()).collect();
     let queue = Queue::new(&sizes, MEMORY_BUDGET);
     let work = || {
         while let Some((i, _permit)) = queue.take(&failed) {
-            let (mi, lang, renderer) = &jobs[i];
+            let (v, format) = jobs[i];
+            let view = &views[v];
             let job = Job {
-                matrix: &matrices[*mi],
-                lang,
-                strings: templates.strings(lang),
+                view,
+                strings: templates.strings(view.lang),
                 layout: &templates.layout,
                 options: &opts.render,
             };
-            let result = (renderer.render)(&job).map_err(Failure::from).and_then(|outputs| {
+            let result = format.render(&job).map_err(Failure::from).and_then(|outputs| {
                 outputs
                     .iter()
                     .map(|o| output::stage(&opts.out, &o.file_name, &o.bytes).map_err(Failure::from))
@@ -260,7 +268,7 @@ fn render_and_stage(
                 queue.wake_all();
             } else {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress.job_done(&matrices[*mi].id, lang, renderer.name, n, jobs.len());
+                progress.job_done(view.id, view.lang, format, n, jobs.len());
             }
             if let Ok(mut slot) = slots[i].lock() {
                 *slot = Some(result);
@@ -305,17 +313,6 @@ fn render_and_stage(
 /// Memory that rendering jobs may hold at once (estimated), so that a large
 /// matrix does not render two 150 MB annexes side by side.
 const MEMORY_BUDGET: usize = 256 * 1024 * 1024;
-
-/// A rough upper bound of the memory one job holds while rendering, from
-/// measured peaks (35,000 activities: PDF ~150 MB, XLSX ~90 MB).
-fn estimate(m: &Matrix, r: &Renderer) -> usize {
-    let per_activity = match r.name {
-        "pdf" => 4_500,
-        "xlsx" => 2_600,
-        _ => 200,
-    };
-    m.activity_count() * per_activity
-}
 
 /// The jobs not yet started, largest first, and the memory the running ones
 /// hold (estimated). A worker takes the largest job that fits the budget

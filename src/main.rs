@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use raci_annex::model::Lang;
-use raci_annex::render::{self, RenderOptions};
+use raci_annex::render::{Format, RenderOptions};
 use raci_annex::{Failure, GenerateOptions};
 
 use cli::{Cli, Command, GenerateArgs};
@@ -65,7 +65,7 @@ impl Reporter {
 }
 
 impl raci_annex::Progress for Reporter {
-    fn job_done(&self, matrix: &str, lang: &Lang, format: &str, done: usize, total: usize) {
+    fn job_done(&self, matrix: &str, lang: &Lang, format: Format, done: usize, total: usize) {
         if self.quiet || !self.tty || (self.bar.get().is_none() && self.start.elapsed().as_secs_f32() < 1.0) {
             return;
         }
@@ -150,8 +150,8 @@ fn generate(a: GenerateArgs) -> ExitCode {
     };
     let mut formats = Vec::new();
     for f in &a.format {
-        match render::by_name(f.trim()) {
-            Some(r) => formats.push(r),
+        match Format::from_name(f.trim()) {
+            Some(format) => formats.push(format),
             None => {
                 return usage(&format!(
                     "unknown format '{f}' in --format; use a comma-separated subset of pdf,xlsx,csv"
@@ -159,8 +159,8 @@ fn generate(a: GenerateArgs) -> ExitCode {
             }
         }
     }
-    formats.sort_by_key(|r| render::RENDERERS.iter().position(|x| x.name == r.name));
-    formats.dedup_by_key(|r| r.name);
+    formats.sort();
+    formats.dedup();
     let langs = match &a.lang {
         None => None,
         Some(ls) => {
@@ -187,7 +187,11 @@ fn generate(a: GenerateArgs) -> ExitCode {
         langs,
         formats,
         templates,
-        render: RenderOptions { csv_delimiter: delimiter, csv_bom: a.csv_bom },
+        render: RenderOptions {
+            csv_delimiter: delimiter,
+            csv_bom: a.csv_bom,
+            ..RenderOptions::new(raci_annex::TOOL)
+        },
         jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1),
     };
     let quiet = a.quiet;

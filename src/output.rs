@@ -11,8 +11,6 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 /// Name of the checksum file written with every run.
 pub const SUMS: &str = "SHA256SUMS";
 const TEMP_PREFIX: &str = ".raci-annex-";
@@ -100,7 +98,7 @@ pub fn stage(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<Staged, Output
     Ok(Staged {
         file_name: file_name.to_owned(),
         size: bytes.len() as u64,
-        sha256: crate::load::hex(&Sha256::digest(bytes)),
+        sha256: crate::fingerprint::sha256_hex(bytes),
         temp: file.into_temp_path(),
     })
 }

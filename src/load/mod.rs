@@ -13,8 +13,6 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::diag::{Diagnostic, Report};
 use crate::model::{Matrix, Source};
 
@@ -62,7 +60,7 @@ pub fn load_on(path: &Path, threads: usize) -> Result<Loaded, Report> {
             return Err(report);
         }
     };
-    let sha256 = hex(&Sha256::digest(&bytes));
+    let sha256 = crate::fingerprint::sha256_hex(&bytes);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -112,11 +110,6 @@ fn place_of_bad_utf8(valid: &[u8]) -> (u64, u64) {
     let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let chars = std::str::from_utf8(&valid[start..]).map_or(0, |s| s.chars().count());
     (line, 1 + chars as u64)
-}
-
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads at most [`MAX_FILE_BYTES`]; a larger file is refused before any parsing.

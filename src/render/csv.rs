@@ -2,18 +2,17 @@
 //! activity, and `ID-LANG-legend.csv`. RFC 4180 with CRLF line ends, UTF-8;
 //! any text cell that a spreadsheet would run as a formula gets a leading `'`.
 
-use super::{Job, Output, RenderError};
+use super::{Format, Job, Output, RenderError, RenderOptions};
 
 /// Renders the activity table and the legend.
 ///
 /// # Errors
 /// Only if the CSV writer fails on memory, which does not happen in practice.
 pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
-    let err = |e: csv::Error| RenderError::new("csv", job, e);
-    let m = job.matrix;
-    let lang = job.lang;
+    let err = |e: csv::Error| RenderError::new(Format::Csv, job, e);
+    let v = job.view;
 
-    let mut w = writer(job);
+    let mut w = writer(job.options);
     let mut header = vec![
         "matrix_id",
         "matrix_version",
@@ -24,36 +23,34 @@ pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
         "activity_id",
         "activity",
     ];
-    header.extend(m.parties.iter().map(|p| p.id.as_str()));
+    header.extend(v.parties.iter().map(|p| p.id));
     header.push("note");
     w.write_record(header.iter().map(|h| guard(h).into_owned())).map_err(err)?;
-    for phase in &m.phases {
-        for (sub, a) in phase.all_activities() {
-            let mut row: Vec<&str> = vec![
-                &m.id,
-                &m.version,
-                &phase.section.id,
-                phase.section.title.get(lang),
-                sub.map_or("", |s| s.id.as_str()),
-                sub.map_or("", |s| s.title.get(lang)),
-                &a.id,
-                a.text.get(lang),
-            ];
-            row.extend(a.roles.iter().map(|r| r.as_str()));
-            row.push(a.note.as_ref().map_or("", |n| n.get(lang)));
-            w.write_record(row.iter().map(|c| guard(c).into_owned())).map_err(err)?;
-        }
+    for (phase, sub, a) in v.rows() {
+        let mut row: Vec<&str> = vec![
+            v.id,
+            v.version,
+            phase.section.id,
+            phase.section.title,
+            sub.map_or("", |s| s.id),
+            sub.map_or("", |s| s.title),
+            a.id,
+            a.text,
+        ];
+        row.extend(a.roles.iter().map(|r| r.as_str()));
+        row.push(a.note.map_or("", |n| n.as_str()));
+        w.write_record(row.iter().map(|c| guard(c).into_owned())).map_err(err)?;
     }
     let table = finish(w, job)?;
 
-    let mut w = writer(job);
+    let mut w = writer(job.options);
     w.write_record(["code", "name", "description"]).map_err(err)?;
-    for r in &m.roles {
+    for r in &v.legend {
         let code = r.code.to_string();
         w.write_record([
             guard(&code).into_owned(),
-            guard(r.name.get(lang)).into_owned(),
-            guard(r.description.get(lang)).into_owned(),
+            guard(r.name).into_owned(),
+            guard(r.description).into_owned(),
         ])
         .map_err(err)?;
     }
@@ -66,17 +63,23 @@ pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
     ])
 }
 
-fn writer(job: &Job<'_>) -> csv::Writer<Vec<u8>> {
-    let start = if job.options.csv_bom { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
+/// A CSV writer with the options of cli.md: CRLF, quoting only where
+/// needed, the `--csv-delimiter` and, with `--csv-bom`, a byte order mark.
+pub fn writer(options: &RenderOptions) -> csv::Writer<Vec<u8>> {
+    let start = if options.csv_bom { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
     csv::WriterBuilder::new()
-        .delimiter(job.options.csv_delimiter)
+        .delimiter(options.csv_delimiter)
         .terminator(csv::Terminator::CRLF)
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(start)
 }
 
-fn finish(w: csv::Writer<Vec<u8>>, job: &Job<'_>) -> Result<Vec<u8>, RenderError> {
-    w.into_inner().map_err(|e| RenderError::new("csv", job, e.error()))
+/// The bytes of a finished CSV file.
+///
+/// # Errors
+/// Only if flushing into memory fails, which does not happen in practice.
+pub fn finish(w: csv::Writer<Vec<u8>>, job: &Job<'_>) -> Result<Vec<u8>, RenderError> {
+    w.into_inner().map_err(|e| RenderError::new(Format::Csv, job, e.error()))
 }
 
 /// OWASP's advice against CSV injection: a cell that begins with `=`, `+`,

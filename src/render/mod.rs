@@ -1,49 +1,64 @@
-//! The back-ends: each turns one matrix in one language into finished files,
-//! in memory. They never touch the file system ([`crate::output`] does), so a
-//! failed run writes nothing and tests need no disk.
+//! The back-ends: each turns one [`View`] (a matrix in one language) into
+//! finished files, in memory. They never touch the file system
+//! ([`crate::output`] does), so a failed run writes nothing and tests need
+//! no disk.
 //!
-//! Adding a format means one new module and one line in [`RENDERERS`].
+//! # Adding a back-end
+//!
+//! 1. Write a module here with
+//!    `pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError>`
+//!    that reads `job.view` (texts, legend, parties, sections in print
+//!    order), `job.strings` (labels), `job.layout` (page and colours) and
+//!    `job.options` (tool name, format switches). Name its files
+//!    `{job.view.stem()}.EXT`.
+//! 2. Add a variant to [`Format`] and an arm to each of its `match`es
+//!    (name, render, memory estimate): the compiler lists every place.
+//! 3. Test it in `tests/it/` by reading its files back with an independent
+//!    reader.
 
 pub mod csv;
 pub mod pdf;
 pub mod xlsx;
 
-use crate::i18n::{Layout, Strings};
-use crate::model::{Lang, Matrix};
+use crate::i18n::Strings;
+use crate::layout::Layout;
+use crate::view::View;
 
 /// Everything a back-end needs to render one matrix in one language.
 pub struct Job<'a> {
-    /// The validated matrix.
-    pub matrix: &'a Matrix,
-    /// The language to render.
-    pub lang: &'a Lang,
+    /// The matrix resolved for the language, in print order.
+    pub view: &'a View<'a>,
     /// Labels in that language.
     pub strings: &'a Strings,
     /// Page and type settings.
     pub layout: &'a Layout,
-    /// Format-specific switches from the command line.
+    /// The tool's name and the format-specific switches from the command line.
     pub options: &'a RenderOptions,
 }
 
 impl Job<'_> {
     /// `ID-LANG`, the stem of every file name of this job.
     pub fn stem(&self) -> String {
-        format!("{}-{}", self.matrix.id, self.lang)
+        self.view.stem()
     }
 }
 
-/// Switches that only some back-ends read.
+/// What the back-ends are told besides the matrix and the templates.
 #[derive(Clone, Debug)]
 pub struct RenderOptions {
+    /// The producing tool's name and version (`raci-annex 0.1.0`), printed
+    /// into document properties and the PDF's fingerprint sentence.
+    pub tool: String,
     /// CSV field delimiter (one ASCII byte).
     pub csv_delimiter: u8,
     /// Start CSV files with a UTF-8 byte order mark.
     pub csv_bom: bool,
 }
 
-impl Default for RenderOptions {
-    fn default() -> Self {
-        RenderOptions { csv_delimiter: b',', csv_bom: false }
+impl RenderOptions {
+    /// The defaults of cli.md (`,`, no byte order mark) for files made by `tool`.
+    pub fn new(tool: impl Into<String>) -> RenderOptions {
+        RenderOptions { tool: tool.into(), csv_delimiter: b',', csv_bom: false }
     }
 }
 
@@ -70,28 +85,67 @@ pub struct RenderError {
 
 impl RenderError {
     /// A failure of `format` on `job`.
-    pub fn new(format: &'static str, job: &Job<'_>, message: impl std::fmt::Display) -> RenderError {
-        RenderError { format, stem: job.stem(), message: message.to_string() }
+    pub fn new(format: Format, job: &Job<'_>, message: impl std::fmt::Display) -> RenderError {
+        RenderError { format: format.name(), stem: job.stem(), message: message.to_string() }
     }
 }
 
-/// One registered back-end.
-#[derive(Debug)]
-pub struct Renderer {
-    /// The name used by `--format`.
-    pub name: &'static str,
-    /// Renders one job into one or more files.
-    pub render: fn(&Job<'_>) -> Result<Vec<Output>, RenderError>,
+/// An output format of `generate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// The contract annex (`ID-LANG.pdf`).
+    Pdf,
+    /// The workbook (`ID-LANG.xlsx`).
+    Xlsx,
+    /// The activity table and the legend (`ID-LANG.csv`, `ID-LANG-legend.csv`).
+    Csv,
 }
 
-/// Every back-end, in the order their files are produced.
-pub const RENDERERS: &[Renderer] = &[
-    Renderer { name: "pdf", render: pdf::render },
-    Renderer { name: "xlsx", render: xlsx::render },
-    Renderer { name: "csv", render: csv::render },
-];
+impl Format {
+    /// Every format, in the order their files are produced.
+    pub const ALL: [Format; 3] = [Format::Pdf, Format::Xlsx, Format::Csv];
 
-/// The back-end called `name`, if there is one.
-pub fn by_name(name: &str) -> Option<&'static Renderer> {
-    RENDERERS.iter().find(|r| r.name == name)
+    /// The name used by `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// The format called `name` in `--format`, if there is one.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Renders one job into this format's files.
+    ///
+    /// # Errors
+    /// When the back-end fails on valid input (a defect, reported with the job).
+    pub fn render(self, job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
+        match self {
+            Format::Pdf => pdf::render(job),
+            Format::Xlsx => xlsx::render(job),
+            Format::Csv => csv::render(job),
+        }
+    }
+
+    /// A rough upper bound of the memory one job of this format holds per
+    /// activity while rendering, from measured peaks (35,000 activities:
+    /// PDF ~150 MB, XLSX ~90 MB), so that the scheduler does not render two
+    /// large annexes side by side.
+    pub fn memory_per_activity(self) -> usize {
+        match self {
+            Format::Pdf => 4_500,
+            Format::Xlsx => 2_600,
+            Format::Csv => 200,
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }

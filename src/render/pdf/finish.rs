@@ -8,10 +8,31 @@ use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use printpdf::{FontId, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, TextItem};
 use sha2::{Digest, Sha256};
 
-use super::compose::{Composed, FONT_BOLD, FONT_REGULAR, LOGO, Mark};
 use super::content::Renumbering;
+use super::flow::{Composed, FONT_BOLD, FONT_REGULAR, LOGO, Mark};
 use crate::fonts::{self, Face};
-use crate::render::Job;
+use crate::layout::Layout;
+use crate::model::{Date, Lang};
+
+/// What a PDF says about itself: its document properties and XMP, and what
+/// its trailer id is derived from.
+pub(super) struct Meta<'a> {
+    /// The document title (`/Title`, `dc:title`).
+    pub(super) title: &'a str,
+    /// `/Subject`, `dc:description`.
+    pub(super) subject: String,
+    /// `/Keywords`, in order.
+    pub(super) keywords: Vec<String>,
+    /// The document's language (`/Lang`).
+    pub(super) lang: &'a Lang,
+    /// The only date the file carries: creation and modification date.
+    pub(super) date: Date,
+    /// The producing tool's name and version (author, creator, producer).
+    pub(super) tool: &'a str,
+    /// What, besides the fonts, makes this document differ from any other:
+    /// fed into the trailer `/ID` (e.g. the source file's SHA-256).
+    pub(super) seed: Vec<&'a str>,
+}
 
 /// The freely licensed sRGB profile of Debian's icc-profiles-free.
 const SRGB_ICC: &[u8] = include_bytes!("../../../templates/icc/sRGB.icc");
@@ -23,9 +44,10 @@ static SRGB_STREAM: std::sync::LazyLock<Stream> = std::sync::LazyLock::new(|| {
     icc
 });
 
-pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
-    let m = job.matrix;
-    let title = m.title.get(job.lang).to_string();
+/// Builds the PDF of the composed pages `c`: fonts subset to the glyphs
+/// shown, the layout's logo, `meta` as properties and XMP, the outline.
+pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Vec<u8>, String> {
+    let title = meta.title.to_string();
     let mut doc = PdfDocument::new(&title);
 
     // Fonts: our own subsets, under fixed names, so ids never depend on the process.
@@ -58,7 +80,7 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
         doc.resources.fonts.map.insert(FontId(name.to_string()), PdfFont::new(parsed));
     }
 
-    if let Some(logo) = &job.layout.logo {
+    if let Some(logo) = &layout.logo {
         let (pixels, data_format) = match &logo.alpha {
             Some(alpha) => (
                 logo.rgb.chunks_exact(3).zip(alpha).flat_map(|(p, a)| [p[0], p[1], p[2], *a]).collect(),
@@ -80,7 +102,7 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
             .insert(printpdf::XObjectId(LOGO.to_string()), printpdf::XObject::Image(image));
     }
 
-    let (wmm, hmm) = job.layout.page_mm();
+    let (wmm, hmm) = layout.page_mm();
     usage.push(Op::EndTextSection);
     let mut usage = Some(usage);
     doc.pages = c
@@ -89,16 +111,17 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
         .map(|_| PdfPage::new(printpdf::Mm(wmm), printpdf::Mm(hmm), usage.take().unwrap_or_default()))
         .collect();
 
-    let date = printpdf::OffsetDateTime::from_unix_timestamp(m.date.unix_midnight())
+    let d = meta.date;
+    let date = printpdf::OffsetDateTime::from_unix_timestamp(d.unix_midnight())
         .map_err(|e| format!("date out of range: {e:?}"))?;
-    let subject = format!("{} – {} {}", job.strings.legend_heading, m.id, m.version);
-    let keywords = vec!["RACI".to_string(), m.id.clone(), m.version.clone(), job.lang.to_string()];
+    let subject = meta.subject.clone();
+    let keywords = meta.keywords.clone();
     {
         let info = &mut doc.metadata.info;
         info.document_title = title.clone();
-        info.author = crate::TOOL.to_string();
-        info.creator = crate::TOOL.to_string();
-        info.producer = crate::TOOL.to_string();
+        info.author = meta.tool.to_string();
+        info.creator = meta.tool.to_string();
+        info.producer = meta.tool.to_string();
         info.subject = subject.clone();
         info.keywords = keywords.clone();
         info.creation_date = date;
@@ -124,8 +147,8 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
         stream.set_content(content.into_bytes());
     }
 
-    let iso = format!("{}T00:00:00Z", m.date);
-    let pdf_date = format!("D:{:04}{:02}{:02}000000Z", m.date.year, m.date.month, m.date.day);
+    let iso = format!("{d}T00:00:00Z");
+    let pdf_date = format!("D:{:04}{:02}{:02}000000Z", d.year, d.month, d.day);
     lo.version = "1.7".to_string();
     let info_id = lo.trailer.get(b"Info").and_then(Object::as_reference).map_err(|e| e.to_string())?;
     if let Ok(Object::Dictionary(info)) = lo.get_object_mut(info_id) {
@@ -136,7 +159,7 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
         info.set("ModDate", Object::string_literal(pdf_date));
     }
 
-    let xmp = xmp(&title, &subject, &keywords.join(", "), job.lang.as_str(), &iso);
+    let xmp = xmp(&title, &subject, &keywords.join(", "), meta.lang.as_str(), &iso, meta.tool);
     let mut xmp_stream = Stream::new(
         Dictionary::from_iter(vec![("Type", "Metadata".into()), ("Subtype", "XML".into())]),
         xmp.into_bytes(),
@@ -158,7 +181,7 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
 
     let root_id = lo.trailer.get(b"Root").and_then(Object::as_reference).map_err(|e| e.to_string())?;
     if let Ok(Object::Dictionary(cat)) = lo.get_object_mut(root_id) {
-        cat.set("Lang", Object::string_literal(job.lang.as_str()));
+        cat.set("Lang", Object::string_literal(meta.lang.as_str()));
         cat.set("Metadata", Object::Reference(xmp_id));
         cat.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
         cat.set("ViewerPreferences", Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))]));
@@ -169,9 +192,9 @@ pub(super) fn finish(job: &Job<'_>, c: Composed) -> Result<Vec<u8>, String> {
     }
 
     // The document id: a digest of what determines the content, never a random number.
-    seed.update(m.source.sha256.as_bytes());
-    seed.update(job.lang.as_str().as_bytes());
-    seed.update(crate::TOOL.as_bytes());
+    for part in &meta.seed {
+        seed.update(part.as_bytes());
+    }
     let id = seed.finalize()[..16].to_vec();
     lo.trailer.set(
         "ID",
@@ -328,9 +351,9 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// The XMP packet: PDF/A-2b identification and the same properties as the Info dictionary.
-fn xmp(title: &str, subject: &str, keywords: &str, lang: &str, iso: &str) -> String {
+fn xmp(title: &str, subject: &str, keywords: &str, lang: &str, iso: &str, tool: &str) -> String {
     let (title, subject, keywords, tool) =
-        (xml_escape(title), xml_escape(subject), xml_escape(keywords), xml_escape(crate::TOOL));
+        (xml_escape(title), xml_escape(subject), xml_escape(keywords), xml_escape(tool));
     format!(
         r#"<?xpacket begin="﻿" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">

@@ -1,25 +1,42 @@
-//! The PDF contract annex: laid out here, written as page content streams,
+//! The PDF contract annex: composed here, written as page content streams,
 //! built into a document with printpdf and finished with lopdf.
 //!
-//! [`compose`] lays the pages out; [`finish`] turns them into a PDF/A-2b
-//! file: subset fonts with fixed resource names, document properties and
-//! XMP dated by the matrix, `/Lang`, an sRGB output intent, a nested outline
-//! in document order, and a trailer `/ID` derived from the content, so that
-//! the bytes depend only on the inputs.
+//! - [`annex`] decides what the annex says, section by section, from the view;
+//! - `flow` decides where it lands: pages, wrapping, tables that break over
+//!   pages with their header repeated, running header and footer (the page
+//!   composition every PDF of the tool shares);
+//! - [`content`] writes the page content streams, [`wrap`] breaks lines;
+//! - `finish` turns the pages into a PDF/A-2b file: subset fonts with fixed
+//!   resource names, document properties and XMP dated by the matrix,
+//!   `/Lang`, an sRGB output intent, a nested outline in document order, and
+//!   a trailer `/ID` derived from the content, so that the bytes depend only
+//!   on the inputs.
 
-pub mod compose;
+pub mod annex;
 pub mod content;
 mod finish;
+mod flow;
 pub mod wrap;
 
-use super::{Job, Output, RenderError};
+use super::{Format, Job, Output, RenderError};
 
 /// Renders `ID-LANG.pdf`.
 ///
 /// # Errors
 /// When font subsetting or serialisation fails (a defect, reported with the job).
 pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
-    let composed = compose::compose(job);
-    let bytes = finish::finish(job, composed).map_err(|e| RenderError::new("pdf", job, e))?;
+    let composed = annex::compose(job);
+    let v = job.view;
+    let meta = finish::Meta {
+        title: v.title,
+        subject: format!("{} – {} {}", job.strings.legend_heading, v.id, v.version),
+        keywords: vec!["RACI".to_string(), v.id.to_string(), v.version.to_string(), v.lang.to_string()],
+        lang: v.lang,
+        date: v.date,
+        tool: &job.options.tool,
+        seed: vec![&v.source.sha256, v.lang.as_str(), &job.options.tool],
+    };
+    let bytes =
+        finish::finish(&meta, job.layout, composed).map_err(|e| RenderError::new(Format::Pdf, job, e))?;
     Ok(vec![Output { file_name: format!("{}.pdf", job.stem()), bytes }])
 }
