@@ -53,9 +53,41 @@ pub struct Strings {
     pub continued: String,
     pub date_format: String,
     pub months: Vec<String>,
+    /// The acceptance block where the parties sign. Optional in a
+    /// templates folder's file: the built-in words of the language (else
+    /// English) fill it in.
+    #[serde(default)]
+    pub acceptance: Option<AcceptanceStrings>,
+}
+
+/// The words of the acceptance block that ends an annex (pdf-annex.md, "A place to sign").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs, reason = "each field is the label its name says; the YAML files document them")]
+pub struct AcceptanceStrings {
+    pub heading: String,
+    /// The sentence above the boxes of the contract annex.
+    pub intro: String,
+    pub name: String,
+    pub function: String,
+    pub date: String,
+    pub place: String,
+    pub signature: String,
+    /// The signature field's accessible description; `{party}` is the party's name.
+    pub field: String,
 }
 
 impl Strings {
+    /// The words of the acceptance block (the built-in English ones if none were loaded).
+    pub fn acceptance(&self) -> &AcceptanceStrings {
+        static ENGLISH: std::sync::LazyLock<Option<AcceptanceStrings>> =
+            std::sync::LazyLock::new(|| builtin("en").and_then(|s| s.acceptance));
+        match (&self.acceptance, &*ENGLISH) {
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => unreachable!("the built-in English strings have an acceptance block (tested)"),
+        }
+    }
+
     /// The date written the way the language writes dates, e.g. "23. November 2026".
     pub fn date(&self, d: &Date) -> String {
         let month = self.months.get(usize::from(d.month) - 1).cloned().unwrap_or_default();
@@ -90,6 +122,12 @@ impl Strings {
         }
         Ok(())
     }
+}
+
+/// The built-in strings of `tag`, parsed.
+fn builtin(tag: &str) -> Option<Strings> {
+    let text = BUILTIN_STRINGS.iter().find(|(t, _)| *t == tag)?.1;
+    serde_saphyr::from_str::<Strings>(text).ok()
 }
 
 /// Strings for every language that may be asked for, plus the layout.
@@ -139,7 +177,11 @@ impl Templates {
                     continue;
                 }
                 match read_yaml::<Strings>(&f).and_then(|s| s.check().map(|()| s).map_err(|m| (None, m))) {
-                    Ok(s) => {
+                    Ok(mut s) => {
+                        // Groups added after a folder's file was written: the built-in words.
+                        if s.acceptance.is_none() {
+                            s.acceptance = builtin(&tag).or_else(|| builtin("en")).and_then(|b| b.acceptance);
+                        }
                         t.strings.insert(tag, s);
                     }
                     Err((at, msg)) => reports.push(template_report(&f, at, msg)),

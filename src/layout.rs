@@ -98,6 +98,7 @@ pub(crate) struct RawLayout {
     subheading_size: Option<f32>,
     colors: Option<Colors>,
     logo: Option<LogoSpec>,
+    signatures: Option<Vec<String>>,
 }
 
 /// Page and type settings.
@@ -115,6 +116,9 @@ pub struct Layout {
     pub colors: Colors,
     /// An optional logo printed at the top of the PDF's first page and on the legend sheet.
     pub logo: Option<std::sync::Arc<Logo>>,
+    /// The ids of the parties that sign the annex, in order; `None`: every
+    /// party of the matrix; empty: no acceptance block.
+    pub signatures: Option<Vec<String>>,
 }
 
 /// Where the logo file is and how wide it is printed.
@@ -125,6 +129,18 @@ struct LogoSpec {
     file: PathBuf,
     /// Printed width in millimetres (the height follows the aspect ratio).
     width_mm: f32,
+    /// What the logo shows, for screen readers: one text, or one per language.
+    alt: Option<AltText>,
+}
+
+/// A figure's alternate text: the same in every language, or per language.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum AltText {
+    /// One text for every language.
+    Every(String),
+    /// A text per language tag, e.g. `{en: "Cloud Temple logo", de: "Logo von Cloud Temple"}`.
+    PerLanguage(std::collections::BTreeMap<String, String>),
 }
 
 /// A decoded PNG logo.
@@ -142,9 +158,25 @@ pub struct Logo {
     pub alpha: Option<Vec<u8>>,
     /// Printed width in millimetres.
     pub width_mm: f32,
+    /// The alternate text given in the layout file, if any.
+    pub alt: Option<AltText>,
 }
 
 impl Logo {
+    /// The alternate text in `lang` (the tagged PDF's `Figure /Alt`): the
+    /// layout's text for the language, else its English one, else "Logo".
+    pub fn alt(&self, lang: &crate::model::Lang) -> &str {
+        match &self.alt {
+            Some(AltText::Every(s)) => s,
+            Some(AltText::PerLanguage(m)) => m
+                .get(lang.as_str())
+                .or_else(|| m.get("en"))
+                .or_else(|| m.values().next())
+                .map_or("Logo", |s| s),
+            None => "Logo",
+        }
+    }
+
     /// Printed height in millimetres.
     pub fn height_mm(&self) -> f32 {
         self.width_mm * self.height_px as f32 / self.width_px.max(1) as f32
@@ -180,7 +212,7 @@ impl Logo {
         if rgb.len() != px * 3 {
             return Err("the PNG's pixel data is incomplete".into());
         }
-        Ok(Logo { png: png_bytes, width_px: w, height_px: h, rgb, alpha, width_mm })
+        Ok(Logo { png: png_bytes, width_px: w, height_px: h, rgb, alpha, width_mm, alt: None })
     }
 }
 
@@ -188,6 +220,7 @@ impl Layout {
     fn from_raw(r: RawLayout, base: Layout) -> Layout {
         Layout {
             logo: base.logo,
+            signatures: r.signatures.or(base.signatures),
             paper: r.paper.unwrap_or(base.paper),
             orientation: r.orientation.unwrap_or(base.orientation),
             margins_mm: r.margins_mm.unwrap_or(base.margins_mm),
@@ -245,6 +278,7 @@ impl Layout {
         let g = Rgb(0x9A, 0xA8, 0xC2);
         Layout {
             logo: None,
+            signatures: None,
             paper: Paper::A4,
             orientation: Orientation::Portrait,
             margins_mm: Margins { top: 22.0, bottom: 20.0, left: 18.0, right: 18.0 },
@@ -302,7 +336,10 @@ fn load_logo(dir: &Path, spec: &LogoSpec) -> Result<Logo, String> {
         return Err(format!("the logo {} is larger than 2 MiB", path.display()));
     }
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read the logo {}: {e}", path.display()))?;
-    Logo::decode(bytes, spec.width_mm).map_err(|e| format!("the logo {}: {e}", path.display()))
+    let mut logo =
+        Logo::decode(bytes, spec.width_mm).map_err(|e| format!("the logo {}: {e}", path.display()))?;
+    logo.alt.clone_from(&spec.alt);
+    Ok(logo)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! hard layout cases — nothing may be drawn outside the content area.
 
 mod read;
+mod tagged;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -163,6 +164,81 @@ fn check_document(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what: &str) {
     check_fonts(pdf);
     check_widths(pdf);
     check_texts(pdf, m, lang, s, what);
+    check_structure(pdf, m, lang, s, what);
+}
+
+/// The logical structure of the annex (PDF/UA-1): the generic checks of
+/// `tagged.rs`, then what this document says in which element: the title
+/// as the one `H1`; the section headings as `H2` in order (legend, each
+/// phase with its number, notes, fingerprint); each subphase as `H3`; one
+/// `Table` for the legend and one per section with activities, however
+/// many pages each spans, with a row per role or activity whose cells hold
+/// the code, the id and the role codes of each party.
+fn check_structure(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what: &str) {
+    let tree = tagged::check_tagged(pdf, lang, RUNNING, what);
+    let texts = |role: &str| -> Vec<String> { tree.all(role).iter().map(|&e| tree.text(pdf, e)).collect() };
+    assert_eq!(texts("H1"), [norm(&m.title[lang])], "{what}: the title is the one H1");
+    let mut h2 = vec![norm(&s.legend_heading)];
+    h2.extend(m.phases.iter().enumerate().map(|(n, p)| norm(&format!("{} {}", n + 1, p.title[lang]))));
+    if !m.notes.is_empty() {
+        h2.push(norm(&s.notes_heading));
+    }
+    h2.push(norm(&s.fingerprint_heading));
+    assert_eq!(texts("H2"), h2, "{what}: H2 per section, in order");
+    let h3: Vec<String> = m
+        .phases
+        .iter()
+        .enumerate()
+        .flat_map(|(n, p)| {
+            p.subphases
+                .iter()
+                .enumerate()
+                .map(move |(k, sp)| norm(&format!("{}.{} {}", n + 1, k + 1, sp.title[lang])))
+        })
+        .collect();
+    assert_eq!(texts("H3"), h3, "{what}: H3 per subphase, in order");
+
+    // The tables and their rows: (first cell, every cell but the first two) of each row.
+    let tables = tree.all("Table");
+    let mut want: Vec<Vec<(String, Vec<String>)>> =
+        vec![m.roles.iter().map(|r| (r.code.clone(), vec![norm(&r.description[lang])])).collect()];
+    for p in &m.phases {
+        for acts in std::iter::once(&p.activities).chain(p.subphases.iter().map(|s| &s.activities)) {
+            if acts.is_empty() {
+                continue;
+            }
+            want.push(
+                acts.iter()
+                    .map(|a| {
+                        let roles = m.parties.iter().map(|pt| {
+                            let cell = a.roles.get(&pt.id).map(String::as_str).unwrap_or_default();
+                            let letters: String = m
+                                .roles
+                                .iter()
+                                .map(|r| r.code.as_str())
+                                .filter(|c| cell.contains(c))
+                                .collect();
+                            letters
+                        });
+                        (a.id.clone(), roles.collect())
+                    })
+                    .collect(),
+            );
+        }
+    }
+    assert_eq!(tables.len(), want.len(), "{what}: one Table for the legend and per section with activities");
+    for (t, rows) in tables.iter().zip(&want) {
+        let body = tree.children(*t)[1];
+        let got: Vec<(String, Vec<String>)> = tree
+            .children(body)
+            .iter()
+            .map(|&tr| {
+                let cells: Vec<String> = tree.children(tr).iter().map(|&td| tree.text(pdf, td)).collect();
+                (cells[0].clone(), cells[2..].to_vec())
+            })
+            .collect();
+        assert_eq!(&got, rows, "{what}: the rows of a table");
+    }
 }
 
 fn check_pages(pdf: &Pdf, what: &str, strings: &Strings) {
@@ -593,7 +669,9 @@ fn llmaas_annex_in_every_language() {
             .expect("XMP is UTF-8");
         for want in [
             "pdfaid:part>2<",
-            "pdfaid:conformance>B<",
+            "pdfaid:conformance>A<",
+            "pdfuaid:part>1<",
+            "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>",
             "xmp:CreateDate>2026-11-23T00:00:00Z<",
             &m.title[lang],
         ] {

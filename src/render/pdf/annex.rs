@@ -1,14 +1,17 @@
 //! The contract annex, section by section (cli.md, `ID-LANG.pdf`): a title
 //! block (document kind, logo, title, id, version, date, language, intro),
 //! the legend, one numbered section per phase with its table (subphases as
-//! numbered subsections, notes under their table), the closing notes and the
-//! source fingerprint. Where each piece lands on the page is [`Flow`]'s
-//! business.
+//! numbered subsections, notes under their table), the closing notes, the
+//! source fingerprint and the acceptance block with a signature field per
+//! signing party (pdf-annex.md). Where each piece lands on the page is
+//! [`Flow`]'s business.
 
 use std::cell::OnceCell;
 
-use super::flow::{Align, Cell, Composed, Flow, LOGO, MM, PAD_X, Running, Style, Table, nfc};
+use super::flow::{Align, Cell, Composed, Flow, LOGO, MM, PAD_X, Running, Style, Table, Tag, nfc};
+use super::tags::Role;
 use super::wrap::wrap;
+use crate::i18n::AcceptanceStrings;
 use crate::render::Job;
 use crate::view::{Paragraphs, PhaseView, Row, SectionView};
 
@@ -49,6 +52,17 @@ impl Annex<'_> {
         }
         self.closing_notes();
         self.fingerprint();
+        let v = self.job.view;
+        let signing: Vec<(&str, &str)> = match &self.job.layout.signatures {
+            None => v.parties.iter().map(|p| (p.id, p.name)).collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| v.parties.iter().find(|p| p.id == id))
+                .map(|p| (p.id, p.name))
+                .collect(),
+        };
+        let words = self.job.strings.acceptance();
+        acceptance(&mut self.f, words, &words.intro, &signing);
     }
 
     fn title_block(&mut self) {
@@ -57,6 +71,7 @@ impl Annex<'_> {
         let f = &mut self.f;
         let kind = Style { bold: true, size: l.body_size - 0.5, color: l.colors.muted };
         let y = f.y;
+        f.tag = Tag::Elem(f.element(Role::P));
         f.line_at(f.left, y, &nfc(&s.document_kind.to_uppercase()), kind);
         let mut below = kind.line_height();
         if let Some(logo) = &l.logo {
@@ -79,12 +94,16 @@ impl Annex<'_> {
                     q.as_array(),
                 ));
             }
+            let figure = f.element(Role::Figure);
+            f.set_alt(figure, logo.alt(v.lang));
+            f.mark(Tag::Elem(figure));
             f.page.image(LOGO, m.as_array());
+            f.unmark();
             below = below.max(h);
         }
         f.y -= below + 4.0;
         let title = Style { bold: true, size: l.title_size, color: l.colors.accent };
-        f.paragraph(v.title, title, 0.0);
+        f.paragraph_as(Role::H1, v.title, title, 0.0);
         f.y -= 4.0;
         f.hline(f.left, f.right, f.y, l.colors.accent, 1.2);
         f.y -= 10.0;
@@ -100,6 +119,7 @@ impl Annex<'_> {
             facts.iter().map(|(k, _)| label.face().width(&nfc(k), label.size)).fold(0.0, f32::max) + 12.0;
         for (k, value) in facts {
             let top = f.y;
+            f.tag = Tag::Elem(f.element(Role::P));
             f.line_at(f.left, top, &nfc(k), label);
             let lines = wrap(&nfc(&value), f.body.face(), f.body.size, f.content_width() - label_w);
             for line in lines {
@@ -329,5 +349,74 @@ impl Annex<'_> {
         let mono = Style { bold: true, ..f.body };
         f.paragraph(&format!("SHA-256 ({})", v.source.file_name), f.small, 0.0);
         f.paragraph(&v.source.sha256, mono, 0.0);
+    }
+}
+
+/// The acceptance block (pdf-annex.md, "A place to sign"): a heading, `intro`,
+/// and for each `(id, name)` of `parties` a box with the party's name, lines
+/// for name, function, date and place, and an empty signature field named
+/// `signature-ID`; two boxes side by side, a box never split over pages.
+/// Nothing when `parties` is empty. Shared with the amendment annex.
+pub(super) fn acceptance(f: &mut Flow<'_>, words: &AcceptanceStrings, intro: &str, parties: &[(&str, &str)]) {
+    if parties.is_empty() {
+        return;
+    }
+    const GAP: f32 = 12.0;
+    const PAD: f32 = 7.0;
+    const FIELD_H: f32 = 22.0 * MM;
+    let body = f.body;
+    let label = Style { bold: true, ..body };
+    let lh = body.line_height();
+    let width = (f.content_width() - GAP) / 2.0;
+    let box_h = PAD + label.line_height() + 4.0 * 2.0 * lh + lh + FIELD_H + PAD;
+    let intro_h = f.paragraph_height(intro, body) + 6.0;
+    f.heading(&words.heading, 0, intro_h + box_h);
+    f.paragraph(intro, body, 0.0);
+    f.y -= 6.0;
+    let grid = f.layout().colors.grid;
+    for pair in parties.chunks(2) {
+        f.ensure(box_h);
+        let top = f.y;
+        for (col, (id, name)) in pair.iter().enumerate() {
+            let x0 = f.left + col as f32 * (width + GAP);
+            let x1 = x0 + width;
+            f.open(Role::Div);
+            let mut y = top - PAD;
+            f.tag = Tag::Elem(f.element(Role::P));
+            f.line_at(x0 + PAD, y, &nfc(name), label);
+            y -= label.line_height() + lh;
+            for line in [&words.name, &words.function, &words.date, &words.place] {
+                f.tag = Tag::Elem(f.element(Role::P));
+                let text = nfc(&format!("{line}:"));
+                f.line_at(x0 + PAD, y, &text, body);
+                let start = x0 + PAD + body.face().width(&text, body.size) + 4.0;
+                let base = y - lh + 2.0;
+                f.stroke(&[(start, base), (x1 - PAD, base)], grid, 0.5);
+                y -= 2.0 * lh;
+            }
+            f.tag = Tag::Elem(f.element(Role::P));
+            f.line_at(x0 + PAD, y, &nfc(&words.signature), body);
+            y -= lh;
+            let rect = [x0 + PAD, y - FIELD_H, x1 - PAD, y];
+            f.stroke(
+                &[
+                    (rect[0], rect[1]),
+                    (rect[2], rect[1]),
+                    (rect[2], rect[3]),
+                    (rect[0], rect[3]),
+                    (rect[0], rect[1]),
+                ],
+                grid,
+                0.5,
+            );
+            f.signature_field(&format!("signature-{id}"), &words.field.replace("{party}", name), rect);
+            f.stroke(
+                &[(x0, top - box_h), (x1, top - box_h), (x1, top), (x0, top), (x0, top - box_h)],
+                grid,
+                0.8,
+            );
+            f.close();
+        }
+        f.y = top - box_h - GAP;
     }
 }

@@ -17,6 +17,9 @@
 
 use std::io::Write;
 
+/// A straight line from one point to another, in points.
+pub type Line = ((f32, f32), (f32, f32));
+
 /// One page's content stream.
 #[derive(Debug, Default)]
 pub struct Content {
@@ -163,6 +166,22 @@ impl Content {
         }
     }
 
+    /// `m l … m l S`: strokes separate straight lines as one path.
+    pub fn segments(&mut self, lines: &[Line]) {
+        for &((x0, y0), (x1, y1)) in lines {
+            self.start();
+            self.nums(&[x0, y0]);
+            self.buf.push(b'm');
+            self.start();
+            self.nums(&[x1, y1]);
+            self.buf.push(b'l');
+        }
+        if !lines.is_empty() {
+            self.start();
+            self.buf.push(b'S');
+        }
+    }
+
     /// `q cm Do Q`: paints the image XObject `name` with the matrix `m`.
     pub fn image(&mut self, name: &str, m: [f32; 6]) {
         self.start();
@@ -175,6 +194,37 @@ impl Content {
         self.buf.extend_from_slice(b"Do");
         self.start();
         self.buf.push(b'Q');
+    }
+
+    /// `BDC`: opens a marked-content sequence of structure type `role`
+    /// (`/P <</MCID 3>> BDC`), the `mcid`-th of its page.
+    pub fn begin_marked(&mut self, role: &str, mcid: u32) {
+        self.start();
+        self.name(role);
+        self.buf.extend_from_slice(b"<</MCID ");
+        self.buf.extend_from_slice(mcid.to_string().as_bytes());
+        self.buf.extend_from_slice(b">> BDC");
+    }
+
+    /// `BMC` or `BDC`: opens an artifact, content that is not part of the
+    /// document's logical structure (`/Artifact BMC`), or page furniture of
+    /// a kind (`/Artifact <</Type /Pagination /Subtype /Header>> BDC`).
+    pub fn begin_artifact(&mut self, pagination: Option<&str>) {
+        self.start();
+        match pagination {
+            None => self.buf.extend_from_slice(b"/Artifact BMC"),
+            Some(subtype) => {
+                self.buf.extend_from_slice(b"/Artifact <</Type /Pagination /Subtype ");
+                self.name(subtype);
+                self.buf.extend_from_slice(b">> BDC");
+            }
+        }
+    }
+
+    /// `EMC`: closes the innermost marked-content sequence.
+    pub fn end_marked(&mut self) {
+        self.start();
+        self.buf.extend_from_slice(b"EMC");
     }
 
     /// Renumbers every glyph id shown, face by face (see [`Renumbering`]).
@@ -395,5 +445,18 @@ mod tests {
         let bold = [0, 0, 0, 7];
         c.renumber_glyphs(&Renumbering::new(&[&regular, &bold]));
         assert_eq!(c.into_bytes(), b"1 2 Td\n<00010002BEEF> Tj\n<> Tj\n<00000007> Tj");
+    }
+
+    #[test]
+    fn writes_marked_content_and_artifacts() {
+        let mut c = Content::default();
+        c.begin_marked("TD", 12);
+        c.end_marked();
+        c.begin_artifact(None);
+        c.end_marked();
+        c.begin_artifact(Some("Footer"));
+        c.end_marked();
+        let want = "/TD <</MCID 12>> BDC\nEMC\n/Artifact BMC\nEMC\n/Artifact <</Type /Pagination /Subtype /Footer >> BDC\nEMC";
+        assert_eq!(String::from_utf8(c.into_bytes()).expect("ASCII"), want);
     }
 }

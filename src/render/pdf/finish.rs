@@ -159,7 +159,7 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
         info.set("ModDate", Object::string_literal(pdf_date));
     }
 
-    let xmp = xmp(&title, &subject, &keywords.join(", "), meta.lang.as_str(), &iso, meta.tool);
+    let xmp = xmp(&title, &subject, &keywords.join(", "), meta.lang.as_str(), &iso, meta.tool, 2);
     let mut xmp_stream = Stream::new(
         Dictionary::from_iter(vec![("Type", "Metadata".into()), ("Subtype", "XML".into())]),
         xmp.into_bytes(),
@@ -178,6 +178,8 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
 
     let pages: Vec<ObjectId> = lo.get_pages().into_values().collect();
     let outline_id = outline(&mut lo, &c.outline, &pages);
+    let widgets = signature_fields(&mut lo, &c.fields, &pages);
+    let struct_root = super::tags::write(&mut lo, &c.tree, &pages, &widgets);
 
     let root_id = lo.trailer.get(b"Root").and_then(Object::as_reference).map_err(|e| e.to_string())?;
     if let Ok(Object::Dictionary(cat)) = lo.get_object_mut(root_id) {
@@ -185,6 +187,12 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
         cat.set("Metadata", Object::Reference(xmp_id));
         cat.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
         cat.set("ViewerPreferences", Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))]));
+        cat.set("MarkInfo", Dictionary::from_iter(vec![("Marked", Object::Boolean(true))]));
+        cat.set("StructTreeRoot", Object::Reference(struct_root));
+        if !widgets.is_empty() {
+            let fields = widgets.iter().map(|&w| Object::Reference(w)).collect();
+            cat.set("AcroForm", Dictionary::from_iter(vec![("Fields", Object::Array(fields))]));
+        }
         if let Some(id) = outline_id {
             cat.set("Outlines", Object::Reference(id));
             cat.set("PageMode", "UseOutlines");
@@ -208,7 +216,16 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     // packet stays readable (allows_compression = false).
     compress(&mut lo);
     let mut out = Vec::new();
-    lo.save_to(&mut out).map_err(|e| e.to_string())?;
+    // Object streams: the structure tree is thousands of small dictionaries,
+    // which deflate to a fraction of their size together.
+    let save = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .max_objects_per_stream(200)
+        .compression_level(6)
+        .build();
+    lo.save_with_options(&mut out, save).map_err(|e| e.to_string())?;
+    deflate_xref_stream(&mut out)?;
     Ok(out)
 }
 
@@ -241,6 +258,115 @@ fn compress(lo: &mut lopdf::Document) {
     }
 }
 
+/// Adds an empty signature field for each of `fields`: one dictionary that
+/// is both the field (`/FT /Sig`, its name, its accessible description) and
+/// its widget annotation on its page (printed, with an appearance stream:
+/// PDF/A forbids `/NeedAppearances`). A signing tool fills in `/V` later, in
+/// an incremental update, without touching anything else. Returns the
+/// widgets' ids, in field order.
+fn signature_fields(
+    lo: &mut lopdf::Document,
+    fields: &[super::flow::Field],
+    pages: &[ObjectId],
+) -> Vec<ObjectId> {
+    let mut ids = Vec::with_capacity(fields.len());
+    for f in fields {
+        let Some(&page) = pages.get(f.page) else { continue };
+        let [x0, y0, x1, y1] = f.rect;
+        // The page draws the field's frame; the appearance is empty until signed.
+        let appearance = Stream::new(
+            Dictionary::from_iter(vec![
+                ("Type", "XObject".into()),
+                ("Subtype", "Form".into()),
+                (
+                    "BBox",
+                    Object::Array(vec![0.into(), 0.into(), Object::Real(x1 - x0), Object::Real(y1 - y0)]),
+                ),
+                ("Resources", Object::Dictionary(Dictionary::new())),
+            ]),
+            Vec::new(),
+        );
+        let ap = lo.add_object(appearance);
+        let widget = lo.add_object(Dictionary::from_iter(vec![
+            ("Type", "Annot".into()),
+            ("Subtype", "Widget".into()),
+            ("FT", "Sig".into()),
+            ("T", text_string(&f.name)),
+            ("TU", text_string(&f.tooltip)),
+            ("Contents", text_string(&f.tooltip)),
+            ("F", Object::Integer(4)),
+            ("Rect", Object::Array(f.rect.iter().map(|&v| Object::Real(v)).collect())),
+            ("P", Object::Reference(page)),
+            ("AP", Object::Dictionary(Dictionary::from_iter(vec![("N", Object::Reference(ap))]))),
+        ]));
+        if let Ok(Object::Dictionary(d)) = lo.get_object_mut(page) {
+            match d.get_mut(b"Annots") {
+                Ok(Object::Array(a)) => a.push(Object::Reference(widget)),
+                _ => d.set("Annots", Object::Array(vec![Object::Reference(widget)])),
+            }
+        }
+        ids.push(widget);
+    }
+    ids
+}
+
+/// Deflates the cross-reference stream in place. lopdf writes it raw: seven
+/// bytes per object, a tenth of a tagged annex. With the PNG "Up" predictor
+/// (each row as its difference from the row above) the entries of objects in
+/// one object stream become nearly all zeros and deflate to almost nothing.
+/// It is the file's last object and nothing points into it but `startxref`,
+/// whose offset (its start) does not move, so only its dictionary changes.
+fn deflate_xref_stream(out: &mut Vec<u8>) -> Result<(), String> {
+    use std::io::Write;
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let rfind = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).rposition(|w| w == needle);
+    let bad = || "the cross-reference stream is not where lopdf writes it".to_string();
+    let sx = rfind(out, b"startxref\n").ok_or_else(bad)?;
+    let digits: String =
+        out[sx + 10..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| char::from(b)).collect();
+    let start: usize = digits.parse().map_err(|_| bad())?;
+    let head = find(&out[start..], b">>stream\n").ok_or_else(bad)? + start + 2;
+    let body = head + b"stream\n".len();
+    let end = rfind(out, b"\nendstream").ok_or_else(bad)?;
+    if end < body || sx < end {
+        return Err(bad());
+    }
+    let dict = &out[start..head];
+    let at = find(dict, b"/Length ").ok_or_else(bad)?;
+    let len_end = at + 8 + dict[at + 8..].iter().take_while(|b| b.is_ascii_digit()).count();
+    // lopdf's entries are `/W [1 4 2]`: seven bytes a row.
+    const ROW: usize = 7;
+    let raw = &out[body..end];
+    if !raw.len().is_multiple_of(ROW) || find(dict, b"/W[1 4 2]").is_none() {
+        return Err(bad());
+    }
+    let mut predicted = Vec::with_capacity(raw.len() / ROW * (ROW + 1));
+    let mut above = [0u8; ROW];
+    for row in raw.chunks_exact(ROW) {
+        predicted.push(2); // PNG filter type "Up"
+        predicted.extend(row.iter().zip(&above).map(|(b, a)| b.wrapping_sub(*a)));
+        above.copy_from_slice(row);
+    }
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&predicted).map_err(|e| e.to_string())?;
+    let packed = enc.finish().map_err(|e| e.to_string())?;
+    let mut rebuilt = Vec::with_capacity(start + packed.len() + 256);
+    rebuilt.extend_from_slice(&out[..start + at]);
+    rebuilt.extend_from_slice(
+        format!(
+            "/Filter /FlateDecode /DecodeParms <</Predictor 12 /Columns {ROW}>> /Length {}",
+            packed.len()
+        )
+        .as_bytes(),
+    );
+    rebuilt.extend_from_slice(&dict[len_end..]);
+    rebuilt.extend_from_slice(b"stream\n");
+    rebuilt.extend_from_slice(&packed);
+    rebuilt.extend_from_slice(&out[end..]);
+    *out = rebuilt;
+    Ok(())
+}
+
 /// Subsets `face` to the glyphs `used` (ascending full-font ids; .notdef is
 /// added) and names the subset with a tag derived from its content. Also
 /// returns the renumbering: full-font id → subset id (allsorts numbers the
@@ -265,7 +391,7 @@ fn subset(face: &Face, used: &[u16]) -> Result<(Vec<u8>, String, Vec<u16>), Stri
 }
 
 /// UTF-16BE with a byte order mark: how PDF text strings carry any character.
-fn text_string(s: &str) -> Object {
+pub(super) fn text_string(s: &str) -> Object {
     let mut b = vec![0xFE, 0xFF];
     for u in s.encode_utf16() {
         b.extend_from_slice(&u.to_be_bytes());
@@ -350,8 +476,12 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The XMP packet: PDF/A-2b identification and the same properties as the Info dictionary.
-fn xmp(title: &str, subject: &str, keywords: &str, lang: &str, iso: &str, tool: &str) -> String {
+/// The XMP packet: PDF/A and PDF/UA identification and the same properties as the Info dictionary.
+///
+/// It declares PDF/A-`part` level A (2, or 3 with attachments) and PDF/UA-1;
+/// the `pdfuaid` namespace is not one PDF/A predefines, so the packet
+/// describes it in a PDF/A extension schema (ISO 19005-2, 6.6.2.3).
+fn xmp(title: &str, subject: &str, keywords: &str, lang: &str, iso: &str, tool: &str, part: u8) -> String {
     let (title, subject, keywords, tool) =
         (xml_escape(title), xml_escape(subject), xml_escape(keywords), xml_escape(tool));
     format!(
@@ -359,12 +489,38 @@ fn xmp(title: &str, subject: &str, keywords: &str, lang: &str, iso: &str, tool: 
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
   <rdf:Description rdf:about=""
+    xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+    xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+    xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+   <pdfaExtension:schemas>
+    <rdf:Bag>
+     <rdf:li rdf:parseType="Resource">
+      <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+      <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+      <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+      <pdfaSchema:property>
+       <rdf:Seq>
+        <rdf:li rdf:parseType="Resource">
+         <pdfaProperty:name>part</pdfaProperty:name>
+         <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+         <pdfaProperty:category>internal</pdfaProperty:category>
+         <pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
+        </rdf:li>
+       </rdf:Seq>
+      </pdfaSchema:property>
+     </rdf:li>
+    </rdf:Bag>
+   </pdfaExtension:schemas>
+  </rdf:Description>
+  <rdf:Description rdf:about=""
     xmlns:dc="http://purl.org/dc/elements/1.1/"
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
     xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
-    xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
-   <pdfaid:part>2</pdfaid:part>
-   <pdfaid:conformance>B</pdfaid:conformance>
+    xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
+    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
+   <pdfaid:part>{part}</pdfaid:part>
+   <pdfaid:conformance>A</pdfaid:conformance>
+   <pdfuaid:part>1</pdfuaid:part>
    <dc:format>application/pdf</dc:format>
    <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
    <dc:creator><rdf:Seq><rdf:li>{tool}</rdf:li></rdf:Seq></dc:creator>

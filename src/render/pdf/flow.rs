@@ -11,7 +11,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::content::Content;
+use super::content::{Content, Line};
+use super::tags::{Elem, Role, Tree};
 use super::wrap::wrap;
 use crate::fonts::{self, Face};
 use crate::i18n::Strings;
@@ -43,6 +44,37 @@ pub struct Composed {
     pub glyphs: [Vec<Option<char>>; 2],
     /// Outline entries in document order.
     pub outline: Vec<Mark>,
+    /// The logical structure: elements in reading order, and the element
+    /// of each page's marked-content sequences.
+    pub(super) tree: Tree,
+    /// The signature fields, in the order they are printed.
+    pub(super) fields: Vec<Field>,
+}
+
+/// An empty signature field (`/FT /Sig`) and where its widget sits.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Field {
+    /// The field's name, e.g. `signature-customer`.
+    pub(super) name: String,
+    /// Its accessible description (`/TU`), e.g. "Signature of Customer".
+    pub(super) tooltip: String,
+    /// 0-based page index.
+    pub(super) page: usize,
+    /// The widget's rectangle: left, bottom, right, top, in points.
+    pub(super) rect: [f32; 4],
+    /// Its [`Role::Form`] element.
+    pub(super) elem: Elem,
+}
+
+/// What the text drawn next is, for the logical structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Tag {
+    /// Content of a structure element.
+    Elem(Elem),
+    /// Not content: a repeated table header, a caption saying "continued".
+    Artifact,
+    /// Page furniture: the running header or footer (`Header`, `Footer`).
+    Pagination(&'static str),
 }
 
 /// One outline entry: where a heading landed.
@@ -87,6 +119,9 @@ pub(super) enum Align {
 pub(super) struct Cell {
     pub(super) lines: Vec<(String, Style)>,
     pub(super) align: Align,
+    /// A copy of a cell already printed on the page before (a split row
+    /// repeats its id and roles): an artifact, read once.
+    pub(super) repeated: bool,
 }
 
 impl Cell {
@@ -101,6 +136,17 @@ pub(super) struct Table {
     pub(super) header: Vec<Cell>,
     /// Printed above the repeated header on continuation pages.
     pub(super) caption: String,
+}
+
+/// The part of a table on one page: its grid is drawn once the part is
+/// complete, in one artifact, so that the rows' text flows in one text object.
+struct Segment {
+    /// The x of every column rule, left to right.
+    xs: Vec<f32>,
+    /// The segment's top.
+    top: f32,
+    /// The row rules so far: y and thickness.
+    rules: Vec<(f32, f32)>,
 }
 
 /// What the running header and footer of every page say.
@@ -150,10 +196,22 @@ pub(super) struct Flow<'a> {
     text_font: Option<Option<(bool, f32)>>,
     /// Start of the last line shown in the open text object (`Td` is relative to it).
     text_origin: (f32, f32),
-    /// The open table segment on this page: column rule positions and its top.
-    segment: Option<(Vec<f32>, f32)>,
+    /// The open table segment on this page.
+    segment: Option<Segment>,
     /// A table header was just drawn and no row under it yet.
     empty_header: bool,
+    /// The structure tree grown so far.
+    tree: Tree,
+    /// The element new elements are added to, innermost last.
+    containers: Vec<Elem>,
+    /// What the text drawn next belongs to.
+    pub(super) tag: Tag,
+    /// The marked-content sequence open in the page's stream.
+    marking: Option<Tag>,
+    /// The open table's `Table` and `TBody` elements.
+    table: Option<(Elem, Elem)>,
+    /// The signature fields placed so far.
+    fields: Vec<Field>,
     /// Body text.
     pub(super) body: Style,
     /// Small print (captions, the fingerprint's label).
@@ -196,6 +254,12 @@ impl<'a> Flow<'a> {
             text_origin: (0.0, 0.0),
             segment: None,
             empty_header: false,
+            tree: Tree::new(),
+            containers: vec![Tree::ROOT],
+            tag: Tag::Artifact,
+            marking: None,
+            table: None,
+            fields: Vec::new(),
             body: Style { bold: false, size: l.body_size, color: c.text },
             small: Style { bold: false, size: l.body_size - 1.5, color: c.muted },
             table_text: Style { bold: false, size: table_size, color: c.text },
@@ -208,6 +272,73 @@ impl<'a> Flow<'a> {
 impl Flow<'_> {
     pub(super) fn content_width(&self) -> f32 {
         self.right - self.left
+    }
+
+    /// The page layout the flow composes in.
+    pub(super) fn layout(&self) -> &Layout {
+        self.layout
+    }
+
+    // ---- logical structure ----------------------------------------------------
+
+    /// A new element of `role`, the last child of the innermost open one.
+    pub(super) fn element(&mut self, role: Role) -> Elem {
+        let parent = self.containers.last().copied().unwrap_or(Tree::ROOT);
+        self.tree.add(parent, role)
+    }
+
+    /// Like [`Self::element`], and the elements that follow go into it until [`Self::close`].
+    pub(super) fn open(&mut self, role: Role) -> Elem {
+        let e = self.element(role);
+        self.containers.push(e);
+        e
+    }
+
+    /// Closes the innermost element opened with [`Self::open`].
+    pub(super) fn close(&mut self) {
+        if self.containers.len() > 1 {
+            self.containers.pop();
+        }
+    }
+
+    /// Gives `elem` the alternate text `alt` (a figure's description).
+    pub(super) fn set_alt(&mut self, elem: Elem, alt: &str) {
+        self.tree.nodes[elem].alt = Some(alt.to_string());
+    }
+
+    /// Opens the marked-content sequence of `want` in the page's stream,
+    /// closing the one open before, unless it is open already.
+    pub(super) fn mark(&mut self, want: Tag) {
+        if self.marking == Some(want) {
+            return;
+        }
+        self.unmark();
+        match want {
+            Tag::Elem(e) => {
+                let mcid = self.tree.mark(e, self.pages.len());
+                self.page.begin_marked(self.tree.nodes[e].role.name(), mcid);
+            }
+            Tag::Artifact => self.page.begin_artifact(None),
+            Tag::Pagination(kind) => self.page.begin_artifact(Some(kind)),
+        }
+        self.marking = Some(want);
+    }
+
+    /// Closes the open marked-content sequence, if any.
+    pub(super) fn unmark(&mut self) {
+        if self.marking.take().is_some() {
+            self.page.end_marked();
+        }
+    }
+
+    /// Places an empty signature field named `name` over `rect` (left,
+    /// bottom, right, top) on the current page, tagged as a `Form` element.
+    pub(super) fn signature_field(&mut self, name: &str, tooltip: &str, rect: [f32; 4]) {
+        let elem = self.element(Role::Form);
+        let index = self.fields.len();
+        let page = self.pages.len();
+        self.tree.nodes[elem].kids.push(super::tags::Kid::Widget { page, index });
+        self.fields.push(Field { name: name.to_string(), tooltip: tooltip.to_string(), page, rect, elem });
     }
 
     // ---- drawing primitives -------------------------------------------------
@@ -234,6 +365,9 @@ impl Flow<'_> {
                 None
             }
         };
+        // Marked content nests inside the text object: it opens after `BT`
+        // and closes before `ET` (see `end_text`).
+        self.mark(self.tag);
         if current != Some((st.bold, st.size)) {
             self.page.font(if st.bold { FONT_BOLD } else { FONT_REGULAR }, st.size);
         }
@@ -264,6 +398,7 @@ impl Flow<'_> {
     /// Closes the open text object, before any path is drawn or the page ends.
     pub(super) fn end_text(&mut self) {
         if self.text_font.take().is_some() {
+            self.unmark();
             self.page.end_text();
         }
     }
@@ -274,8 +409,10 @@ impl Flow<'_> {
         self.text(x, baseline, s, st);
     }
 
+    /// Fills a rectangle: a cell's background, an artifact.
     pub(super) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Rgb) {
         self.end_text();
+        self.mark(Tag::Artifact);
         self.set_fill(fill);
         self.page.fill_rect(x, y, w, h);
     }
@@ -284,8 +421,10 @@ impl Flow<'_> {
         self.stroke(&[(x0, y), (x1, y)], c, thick);
     }
 
+    /// Strokes a polyline: a rule or a grid line, an artifact.
     pub(super) fn stroke(&mut self, pts: &[(f32, f32)], c: Rgb, thick: f32) {
         self.end_text();
+        self.mark(Tag::Artifact);
         if self.stroke.map(|s| s.0) != Some(c) {
             self.page.stroke_rgb(color(c));
         }
@@ -301,6 +440,7 @@ impl Flow<'_> {
     pub(super) fn new_page(&mut self) {
         self.close_segment();
         self.end_text();
+        self.unmark();
         self.pages.push(std::mem::take(&mut self.page));
         self.fill = None;
         self.stroke = None;
@@ -320,11 +460,23 @@ impl Flow<'_> {
         }
     }
 
-    /// A wrapped paragraph flowing across pages line by line.
+    /// A wrapped text flowing across pages line by line, each of its
+    /// paragraphs a `P` element.
     pub(super) fn paragraph(&mut self, text: &str, st: Style, indent: f32) {
+        self.paragraph_as(Role::P, text, st, indent);
+    }
+
+    /// Like [`Self::paragraph`], each paragraph an element of `role` (the
+    /// document's title is an `H1`).
+    pub(super) fn paragraph_as(&mut self, role: Role, text: &str, st: Style, indent: f32) {
         self.close_segment();
+        self.end_table();
         let width = self.content_width() - indent;
+        self.tag = Tag::Elem(self.element(role));
         for line in wrap(&nfc(text), st.face(), st.size, width) {
+            if line.is_empty() {
+                self.tag = Tag::Elem(self.element(role));
+            }
             let lh = if line.is_empty() { st.line_height() * 0.5 } else { st.line_height() };
             if self.y - lh < self.bottom {
                 self.new_page();
@@ -356,10 +508,13 @@ impl Flow<'_> {
     }
 
     /// A heading, kept on one page with at least `keep` points of what follows.
+    /// Tagged `H2` (level 0) or `H3` (level 1), with an outline entry.
     pub(super) fn heading(&mut self, text: &str, level: u8, keep: f32) {
         let l = self.layout;
         let st = self.heading_style(level);
         self.close_segment();
+        self.end_table();
+        self.tag = Tag::Elem(self.element(if level == 0 { Role::H2 } else { Role::H3 }));
         let lines = wrap(&nfc(text), st.face(), st.size, self.content_width());
         let (gap, h, below) = self.heading_space(text, level);
         self.gap(gap);
@@ -383,14 +538,16 @@ impl Flow<'_> {
     pub(super) fn cell(&self, text: &str, st: Style, width: f32, align: Align) -> Cell {
         let lines =
             wrap(&nfc(text), st.face(), st.size, width - 2.0 * PAD_X).into_iter().map(|l| (l, st)).collect();
-        Cell { lines, align }
+        Cell { lines, align, repeated: false }
     }
 
     pub(super) fn row_height(cells: &[Cell]) -> f32 {
         cells.iter().map(Cell::height).fold(0.0, f32::max)
     }
 
-    pub(super) fn draw_row(&mut self, t: &Table, cells: &[Cell], header: bool) {
+    /// Draws one row (part of one, when split) whose cells are the
+    /// elements `tags` (`None`: a repeated header, an artifact).
+    pub(super) fn draw_row(&mut self, t: &Table, cells: &[Cell], header: bool, tags: Option<&[Elem]>) {
         let c = self.layout.colors;
         let h = Self::row_height(cells);
         let top = self.y;
@@ -398,7 +555,11 @@ impl Flow<'_> {
             self.rect(self.left, top - h, t.widths.iter().sum(), h, c.header_fill);
         }
         let mut x = self.left;
-        for (cell, &w) in cells.iter().zip(&t.widths) {
+        for (i, (cell, &w)) in cells.iter().zip(&t.widths).enumerate() {
+            self.tag = match tags.and_then(|t| t.get(i)) {
+                Some(&e) if !cell.repeated => Tag::Elem(e),
+                _ => Tag::Artifact,
+            };
             let mut y = top - PAD_Y;
             for (line, st) in &cell.lines {
                 let lx = match cell.align {
@@ -410,35 +571,76 @@ impl Flow<'_> {
             }
             x += w;
         }
-        // Grid: the row's bottom rule here; the column rules once per page
-        // segment of the table (close_segment).
-        let right = self.left + t.widths.iter().sum::<f32>();
-        self.hline(self.left, right, top - h, c.grid, if header { 0.8 } else { 0.4 });
-        if header {
-            self.hline(self.left, right, top, c.grid, 0.8);
+        // Grid: the row rules and the column rules once per page segment of
+        // the table (close_segment).
+        if let Some(seg) = &mut self.segment {
+            if header {
+                seg.rules.push((top, 0.8));
+            }
+            seg.rules.push((top - h, if header { 0.8 } else { 0.4 }));
         }
         self.y = top - h;
         self.empty_header = header;
     }
 
+    /// Starts a table (a `Table` element with its `THead` and `TBody`)
+    /// with its header row.
     pub(super) fn table_start(&mut self, t: &Table) {
+        self.end_table();
+        let table = self.element(Role::Table);
+        let head = self.tree.add(table, Role::THead);
+        let tr = self.tree.add(head, Role::TR);
+        let ths: Vec<Elem> = t.header.iter().map(|_| self.tree.add(tr, Role::TH)).collect();
+        self.header_row(t, Some(&ths));
+        let body = self.tree.add(table, Role::TBody);
+        self.table = Some((table, body));
+    }
+
+    /// Ends the open table, if any: what follows is not part of it.
+    pub(super) fn end_table(&mut self) {
+        self.table = None;
+    }
+
+    /// Draws the header row of `t` at the top of a new table segment.
+    fn header_row(&mut self, t: &Table, tags: Option<&[Elem]>) {
         self.close_segment();
         let mut xs = vec![self.left];
         for w in &t.widths {
             xs.push(xs[xs.len() - 1] + w);
         }
-        self.segment = Some((xs, self.y));
-        self.draw_row(t, &t.header, true);
+        self.segment = Some(Segment { xs, top: self.y, rules: Vec::new() });
+        self.draw_row(t, &t.header, true, tags);
     }
 
     /// Draws the column rules of the open table segment, from its top to here.
     pub(super) fn close_segment(&mut self) {
-        if let Some((xs, top)) = self.segment.take() {
-            let grid = self.layout.colors.grid;
-            for x in xs {
-                self.stroke(&[(x, top), (x, self.y)], grid, 0.4);
-            }
+        let Some(seg) = self.segment.take() else { return };
+        let grid = self.layout.colors.grid;
+        let (left, right) = (seg.xs[0], seg.xs[seg.xs.len() - 1]);
+        let header: Vec<_> =
+            seg.rules.iter().filter(|r| r.1 > 0.5).map(|r| ((left, r.0), (right, r.0))).collect();
+        let mut thin: Vec<_> =
+            seg.rules.iter().filter(|r| r.1 <= 0.5).map(|r| ((left, r.0), (right, r.0))).collect();
+        thin.extend(seg.xs.iter().map(|&x| ((x, seg.top), (x, self.y))));
+        self.lines(&header, grid, 0.8);
+        self.lines(&thin, grid, 0.4);
+    }
+
+    /// Strokes separate straight lines as one path: grid lines, an artifact.
+    fn lines(&mut self, lines: &[Line], c: Rgb, thick: f32) {
+        if lines.is_empty() {
+            return;
         }
+        self.end_text();
+        self.mark(Tag::Artifact);
+        if self.stroke.map(|s| s.0) != Some(c) {
+            self.page.stroke_rgb(color(c));
+        }
+        if self.stroke.map(|s| s.1) != Some(thick) {
+            self.page.line_width(thick);
+        }
+        self.stroke = Some((c, thick));
+        self.page.segments(lines);
     }
 
     pub(super) fn continue_table(&mut self, t: &Table) {
@@ -450,10 +652,12 @@ impl Flow<'_> {
             let cont = &self.strings.continued;
             let room = self.content_width() - st.face().width(&nfc(&format!(" {cont}")), st.size);
             let cont = nfc(&format!("{} {cont}", ellipsize(&nfc(&t.caption), st.face(), st.size, room)));
+            self.tag = Tag::Artifact;
             self.line_at(self.left, top, &cont, st);
             self.y -= st.line_height() + 2.0;
         }
-        self.table_start(t);
+        // The same table goes on: its header is repeated as an artifact.
+        self.header_row(t, None);
     }
 
     /// Space a continued table's caption and header take at the top of a page.
@@ -472,12 +676,18 @@ impl Flow<'_> {
     /// heading above it) with no row under it.
     pub(super) fn row(&mut self, t: &Table, cells: Vec<Cell>) {
         let mut cells = cells;
+        // One `TR` with a `TD` per cell, whichever pages the row lands on.
+        let tags: Option<Vec<Elem>> = self.table.map(|(_, body)| {
+            let tr = self.tree.add(body, Role::TR);
+            cells.iter().map(|_| self.tree.add(tr, Role::TD)).collect()
+        });
+        let tags = tags.as_deref();
         let fresh = self.top - self.bottom - self.header_space(t);
         loop {
             let h = Self::row_height(&cells);
             let avail = self.y - self.bottom;
             if h <= avail + 0.01 {
-                self.draw_row(t, &cells, false);
+                self.draw_row(t, &cells, false, tags);
                 return;
             }
             let at_top = self.y >= self.top - self.header_space(t) - 0.5;
@@ -487,7 +697,7 @@ impl Flow<'_> {
                 continue;
             }
             let (now, rest) = split(&cells, avail, fresh);
-            self.draw_row(t, &now, false);
+            self.draw_row(t, &now, false, tags);
             self.continue_table(t);
             cells = rest;
         }
@@ -496,7 +706,9 @@ impl Flow<'_> {
     /// Closes the last page and adds the running header and footer to every page.
     pub(super) fn finish(mut self, running: &Running<'_>) -> Composed {
         self.close_segment();
+        self.end_table();
         self.end_text();
+        self.unmark();
         self.pages.push(std::mem::take(&mut self.page));
         let total = self.pages.len();
         let (s, l) = (self.strings, self.layout);
@@ -516,6 +728,7 @@ impl Flow<'_> {
             let vw = face.width(&version, st.size);
             let room = self.content_width() - vw - 12.0;
             let t = ellipsize(&title, face, st.size, room);
+            self.tag = Tag::Pagination("Header");
             self.line_at(self.left, head_y, &t, st);
             self.line_at(self.right - vw, head_y, &version, st);
             self.hline(self.left, self.right, head_y - st.line_height() - 1.0, l.colors.grid, 0.5);
@@ -523,10 +736,12 @@ impl Flow<'_> {
             let page = nfc(&s.page_x_of_y(i + 1, total));
             let pw = face.width(&page, st.size);
             let dw = face.width(&date, st.size);
+            self.tag = Tag::Pagination("Footer");
             self.line_at(self.left, foot_y, running.id, st);
             self.line_at(self.left + (self.content_width() - dw) / 2.0, foot_y, &date, st);
             self.line_at(self.right - pw, foot_y, &page, st);
             self.end_text();
+            self.unmark();
             out.push(std::mem::take(&mut self.page));
         }
         Composed {
@@ -535,6 +750,8 @@ impl Flow<'_> {
             pages: out,
             glyphs: self.glyphs,
             outline: self.outline,
+            tree: self.tree,
+            fields: self.fields,
         }
     }
 }
@@ -576,9 +793,10 @@ fn split(cells: &[Cell], avail: f32, fresh: f32) -> (Vec<Cell>, Vec<Cell>) {
             k += 1;
         }
         let (a, b) = cell.lines.split_at(k);
-        now.push(Cell { lines: a.to_vec(), align: cell.align });
+        now.push(Cell { lines: a.to_vec(), align: cell.align, repeated: cell.repeated });
         let repeat = b.is_empty() && cell.height() <= fresh / 4.0;
-        rest.push(Cell { lines: if repeat { cell.lines.clone() } else { b.to_vec() }, align: cell.align });
+        let lines = if repeat { cell.lines.clone() } else { b.to_vec() };
+        rest.push(Cell { lines, align: cell.align, repeated: repeat || cell.repeated });
     }
     (now, rest)
 }

@@ -6,7 +6,9 @@
 //!   pages with their header repeated, running header and footer (the page
 //!   composition every PDF of the tool shares);
 //! - [`content`] writes the page content streams, [`wrap`] breaks lines;
-//! - `finish` turns the pages into a PDF/A-2b file: subset fonts with fixed
+//! - `tags` is the logical structure (PDF/UA-1): elements in reading order,
+//!   marked content, the parent tree;
+//! - `finish` turns the pages into a tagged PDF/A-2a file: subset fonts with fixed
 //!   resource names, document properties and XMP dated by the matrix,
 //!   `/Lang`, an sRGB output intent, a nested outline in document order, and
 //!   a trailer `/ID` derived from the content, so that the bytes depend only
@@ -16,6 +18,7 @@ pub mod annex;
 pub mod content;
 mod finish;
 mod flow;
+mod tags;
 pub mod wrap;
 
 use super::{Format, Job, Output, RenderError};

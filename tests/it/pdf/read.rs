@@ -24,6 +24,21 @@ pub struct Run {
     pub y: f32,
     /// Advance width from the font's `/W` array, in page space.
     pub width: f32,
+    /// The marked-content sequence the run is shown in (the innermost).
+    pub mark: Marked,
+}
+
+/// What a piece of content is, for the logical structure of a tagged PDF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marked {
+    /// Outside any marked-content sequence.
+    Unmarked,
+    /// Inside an `/Artifact` sequence.
+    Artifact,
+    /// Inside a sequence with this MCID (content of a structure element).
+    Content(u32),
+    /// Inside a marked-content sequence that is neither.
+    Other,
 }
 
 impl Run {
@@ -49,6 +64,10 @@ pub struct Page {
     pub height: f32,
     pub runs: Vec<Run>,
     pub rules: Vec<Rule>,
+    /// The MCIDs of the page's marked-content sequences, in stream order.
+    pub mcids: Vec<u32>,
+    /// Paths painted and images drawn outside any marked-content sequence.
+    pub unmarked_graphics: usize,
 }
 
 impl Page {
@@ -249,8 +268,16 @@ fn read_page(doc: &Document, id: ObjectId) -> Page {
         .map(|(name, d)| (name, read_font(doc, d)))
         .collect();
     let content = Content::decode(&doc.get_page_content(id)).expect("content stream parses");
-    let (runs, rules) = show(&content, &fonts);
-    Page { id, width: media[2] - media[0], height: media[3] - media[1], runs, rules }
+    let shown = show(&content, &fonts);
+    Page {
+        id,
+        width: media[2] - media[0],
+        height: media[3] - media[1],
+        runs: shown.runs,
+        rules: shown.rules,
+        mcids: shown.mcids,
+        unmarked_graphics: shown.unmarked_graphics,
+    }
 }
 
 fn read_font(doc: &Document, d: &Dictionary) -> Font {
@@ -416,10 +443,22 @@ fn parse_cmap(text: &str) -> (usize, BTreeMap<u32, String>) {
     (code_len, map)
 }
 
-/// Interprets the text, graphics state and line operators of one content stream.
-fn show(content: &Content, fonts: &BTreeMap<Vec<u8>, Font>) -> (Vec<Run>, Vec<Rule>) {
+/// What one content stream shows.
+struct Shown {
+    runs: Vec<Run>,
+    rules: Vec<Rule>,
+    mcids: Vec<u32>,
+    unmarked_graphics: usize,
+}
+
+/// Interprets the text, graphics state, line and marked-content operators
+/// of one content stream.
+fn show(content: &Content, fonts: &BTreeMap<Vec<u8>, Font>) -> Shown {
     let mut runs = Vec::new();
     let mut rules = Vec::new();
+    let mut marks: Vec<Marked> = Vec::new();
+    let mut mcids = Vec::new();
+    let mut unmarked_graphics = 0;
     let mut path: Vec<Rule> = Vec::new();
     let mut at = (0.0f32, 0.0f32);
     let mut ctm = M::ID;
@@ -430,7 +469,31 @@ fn show(content: &Content, fonts: &BTreeMap<Vec<u8>, Font>) -> (Vec<Run>, Vec<Ru
     let (mut tc, mut tw, mut tl, mut tz) = (0.0f32, 0.0f32, 0.0f32, 1.0f32);
     for op in &content.operations {
         let o = &op.operands;
+        let mark = marks.last().copied().unwrap_or(Marked::Unmarked);
         match op.operator.as_str() {
+            "BMC" | "BDC" => {
+                let tag = o[0].as_name().expect("marked-content tag");
+                let mcid = o.get(1).and_then(|p| p.as_dict().ok()).and_then(|d| d.get(b"MCID").ok());
+                marks.push(match (tag, mcid) {
+                    (b"Artifact", _) => Marked::Artifact,
+                    (_, Some(Object::Integer(n))) => {
+                        mcids.push(*n as u32);
+                        Marked::Content(*n as u32)
+                    }
+                    _ => Marked::Other,
+                });
+            }
+            "EMC" => {
+                marks.pop().expect("EMC without BMC/BDC");
+            }
+            "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "Do" if mark == Marked::Unmarked => {
+                unmarked_graphics += 1;
+                if matches!(op.operator.as_str(), "S" | "s") {
+                    rules.append(&mut path);
+                } else {
+                    path.clear();
+                }
+            }
             "q" => stack.push(ctm),
             "Q" => ctm = stack.pop().expect("balanced q/Q"),
             "cm" => ctm = M::of(o).then(ctm),
@@ -507,11 +570,13 @@ fn show(content: &Content, fonts: &BTreeMap<Vec<u8>, Font>) -> (Vec<Run>, Vec<Ru
                     x: start.0[4],
                     y: start.0[5],
                     width: advance * sx,
+                    mark,
                 });
                 tm = M::translate(advance, 0.0).then(tm);
             }
             _ => {}
         }
     }
-    (runs, rules)
+    assert!(marks.is_empty(), "a marked-content sequence left open at the end of the page");
+    Shown { runs, rules, mcids, unmarked_graphics }
 }
