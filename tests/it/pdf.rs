@@ -91,6 +91,13 @@ struct Strings {
     note: String,
     continued: String,
     page_x_of_y: String,
+    acceptance: Acceptance,
+}
+
+#[derive(Deserialize)]
+struct Acceptance {
+    heading: String,
+    field: String,
 }
 
 impl Strings {
@@ -167,6 +174,56 @@ fn check_document(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what: &str) {
     check_structure(pdf, m, lang, s, what);
 }
 
+/// The acceptance block's fields (pdf-annex.md): one empty signature field
+/// per party, in party order, named `signature-ID`, listed in the AcroForm,
+/// each its own printed widget with an appearance stream on its page,
+/// described for screen readers, and tagged: a `Form` element whose object
+/// reference is the widget, which points back through its `/StructParent`.
+fn check_signature_fields(pdf: &Pdf, tree: &tagged::Tree, m: &Matrix, lang: &str, s: &Strings, what: &str) {
+    use lopdf::Object;
+    let form = pdf.dict(pdf.catalog().get(b"AcroForm").expect("/AcroForm"));
+    assert!(!form.has(b"NeedAppearances"), "{what}: PDF/A forbids NeedAppearances");
+    let fields = pdf.deref(form.get(b"Fields").expect("/Fields")).as_array().expect("array");
+    let names: Vec<String> = fields.iter().map(|f| text_string(pdf.dict(f).get(b"T").expect("/T"))).collect();
+    let want: Vec<String> = m.parties.iter().map(|p| format!("signature-{}", p.id)).collect();
+    assert_eq!(names, want, "{what}: one signature field per party");
+    let annots = |page: lopdf::ObjectId| -> Vec<lopdf::ObjectId> {
+        let a =
+            pdf.doc.get_dictionary(page).expect("page").get(b"Annots").expect("/Annots on the field's page");
+        pdf.deref(a).as_array().expect("array").iter().map(|a| a.as_reference().expect("ref")).collect()
+    };
+    let root = pdf.dict(pdf.catalog().get(b"StructTreeRoot").expect("root"));
+    let nums = pdf.deref(pdf.dict(root.get(b"ParentTree").expect("tree")).get(b"Nums").expect("/Nums"));
+    let nums = nums.as_array().expect("array");
+    let forms = tree.all("Form");
+    assert_eq!(forms.len(), m.parties.len(), "{what}: a Form element per field");
+    for ((f, p), &e) in fields.iter().zip(&m.parties).zip(&forms) {
+        let id = f.as_reference().expect("a field is an indirect object");
+        let d = pdf.dict(f);
+        assert_eq!(d.get(b"FT").and_then(Object::as_name).ok(), Some(&b"Sig"[..]), "{what}: /FT /Sig");
+        assert!(!d.has(b"V"), "{what}: the field is empty");
+        assert_eq!(d.get(b"Subtype").and_then(Object::as_name).ok(), Some(&b"Widget"[..]));
+        assert_eq!(d.get(b"F").and_then(Object::as_i64).ok(), Some(4), "{what}: the widget is printed");
+        assert!(pdf.dict(d.get(b"AP").expect("/AP")).has(b"N"), "{what}: an appearance stream");
+        let page = d.get(b"P").and_then(Object::as_reference).expect("/P: the widget's page");
+        assert!(annots(page).contains(&id), "{what}: the widget is in its page's /Annots");
+        let name = p.name[lang].clone();
+        assert_eq!(text_string(d.get(b"TU").expect("/TU")), s.acceptance.field.replace("{party}", &name));
+        assert_eq!(
+            tree.elems[e].kids,
+            [tagged::Kid::Object(id)],
+            "{what}: the Form element holds the widget"
+        );
+        let key = d.get(b"StructParent").and_then(Object::as_i64).expect("/StructParent");
+        let at = nums.chunks(2).find(|c| c[0].as_i64().ok() == Some(key)).expect("a parent tree entry");
+        assert_eq!(
+            tree.by_id(at[1].as_reference().expect("ref")),
+            Some(e),
+            "{what}: /StructParent names the Form"
+        );
+    }
+}
+
 /// The logical structure of the annex (PDF/UA-1): the generic checks of
 /// `tagged.rs`, then what this document says in which element: the title
 /// as the one `H1`; the section headings as `H2` in order (legend, each
@@ -184,7 +241,9 @@ fn check_structure(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what: &str) {
         h2.push(norm(&s.notes_heading));
     }
     h2.push(norm(&s.fingerprint_heading));
+    h2.push(norm(&s.acceptance.heading));
     assert_eq!(texts("H2"), h2, "{what}: H2 per section, in order");
+    check_signature_fields(pdf, &tree, m, lang, s, what);
     let h3: Vec<String> = m
         .phases
         .iter()
@@ -383,6 +442,7 @@ fn check_outline_and_tables(pdf: &Pdf, m: &Matrix, lang: &str, s: &Strings, what
         want.push(norm(&s.notes_heading));
     }
     want.push(norm(&s.fingerprint_heading));
+    want.push(norm(&s.acceptance.heading));
     assert_eq!(outline_titles(&outline), want, "{what}: outline");
     check_targets(pdf, &outline);
     check_keeps(pdf, m, lang, &outline, what);
@@ -1120,7 +1180,7 @@ fn two_thousand_rows_repeat_the_header_on_every_page() {
 fn forty_phases_keep_every_heading_with_its_rows() {
     let (m, _, outline, _) = check_hard("hard-phases", "en");
     assert_eq!(m.phases.len(), 44);
-    assert_eq!(outline.len(), 47);
+    assert_eq!(outline.len(), 48, "legend, 44 phases, notes, fingerprint, acceptance");
     assert_eq!(outline.iter().map(|i| i.kids.len()).sum::<usize>(), 20);
 }
 
