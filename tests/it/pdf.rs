@@ -205,6 +205,16 @@ fn check_signature_fields(pdf: &Pdf, tree: &tagged::Tree, m: &Matrix, lang: &str
         assert_eq!(d.get(b"Subtype").and_then(Object::as_name).ok(), Some(&b"Widget"[..]));
         assert_eq!(d.get(b"F").and_then(Object::as_i64).ok(), Some(4), "{what}: the widget is printed");
         assert!(pdf.dict(d.get(b"AP").expect("/AP")).has(b"N"), "{what}: an appearance stream");
+        let r: Vec<f32> =
+            pdf.deref(d.get(b"Rect").expect("/Rect")).as_array().expect("array").iter().map(num).collect();
+        assert!(
+            r[0] >= LEFT - 0.5
+                && r[2] <= A4.0 - RIGHT + 0.5
+                && r[1] >= BOTTOM - 0.5
+                && r[3] <= A4.1 - TOP + 0.5,
+            "{what}: the field {r:?} lies outside the content area"
+        );
+        assert!(r[2] - r[0] > 100.0 && r[3] - r[1] > 40.0, "{what}: the field {r:?} is too small to sign in");
         let page = d.get(b"P").and_then(Object::as_reference).expect("/P: the widget's page");
         assert!(annots(page).contains(&id), "{what}: the widget is in its page's /Annots");
         let name = p.name[lang].clone();
@@ -761,18 +771,17 @@ fn llmaas_annex_in_every_language() {
 
 // ---- 2. the fingerprint ---------------------------------------------------------
 
-// The SHA-256 of data/llmaas.yaml is printed in the annex (every language).
+// The SHA-256 of data/llmaas.yaml is printed in the annex (every language),
+// after the last phase and before the acceptance block.
 #[test]
 fn fingerprint_is_the_sha256_of_the_matrix_file() {
     let sha = sha256_hex(&llmaas());
     for lang in ["de", "en", "fr", "es", "it"] {
         let pdf = Pdf::open(&llmaas_out().join(format!("llmaas-{lang}.pdf")));
-        let last = pdf.pages.last().expect("pages");
-        assert!(
-            body_text(last).contains(&sha),
-            "llmaas-{lang}.pdf: {sha} not on the last page:\n{}",
-            body_text(last)
-        );
+        let text: String = pdf.pages.iter().map(body_text).collect::<Vec<_>>().join(" ");
+        let at = text.find(&sha).unwrap_or_else(|| panic!("llmaas-{lang}.pdf: {sha} not printed"));
+        let accept = text.rfind(&Strings::load(lang).acceptance.heading).expect("the acceptance heading");
+        assert!(at < accept, "llmaas-{lang}.pdf: the fingerprint comes after the acceptance block");
     }
 }
 

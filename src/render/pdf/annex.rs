@@ -368,23 +368,35 @@ pub(super) fn acceptance(f: &mut Flow<'_>, words: &AcceptanceStrings, intro: &st
     let label = Style { bold: true, ..body };
     let lh = body.line_height();
     let width = (f.content_width() - GAP) / 2.0;
-    let box_h = PAD + label.line_height() + 4.0 * 2.0 * lh + lh + FIELD_H + PAD;
+    let names: Vec<Vec<String>> =
+        parties.iter().map(|(_, n)| wrap(&nfc(n), label.face(), label.size, width - 2.0 * PAD)).collect();
+    // The party's name, a blank line, four lines to write on, the signature's label and field.
+    let box_h = |name_lines: usize| {
+        PAD + name_lines as f32 * label.line_height() + lh + 4.0 * 2.0 * lh + lh + FIELD_H + PAD
+    };
     let intro_h = f.paragraph_height(intro, body) + 6.0;
-    f.heading(&words.heading, 0, intro_h + box_h);
+    let first = names.iter().take(2).map(Vec::len).max().unwrap_or(1);
+    f.heading(&words.heading, 0, intro_h + box_h(first));
     f.paragraph(intro, body, 0.0);
     f.y -= 6.0;
     let grid = f.layout().colors.grid;
-    for pair in parties.chunks(2) {
+    for (pair, pair_names) in parties.chunks(2).zip(names.chunks(2)) {
+        let box_h = box_h(pair_names.iter().map(Vec::len).max().unwrap_or(1));
         f.ensure(box_h);
         let top = f.y;
-        for (col, (id, name)) in pair.iter().enumerate() {
+        for (col, ((id, name), name_lines)) in pair.iter().zip(pair_names).enumerate() {
             let x0 = f.left + col as f32 * (width + GAP);
             let x1 = x0 + width;
             f.open(Role::Div);
             let mut y = top - PAD;
             f.tag = Tag::Elem(f.element(Role::P));
-            f.line_at(x0 + PAD, y, &nfc(name), label);
-            y -= label.line_height() + lh;
+            for line in name_lines {
+                f.line_at(x0 + PAD, y, line, label);
+                y -= label.line_height();
+            }
+            y -= (pair_names.iter().map(Vec::len).max().unwrap_or(1) - name_lines.len()) as f32
+                * label.line_height()
+                + lh;
             for line in [&words.name, &words.function, &words.date, &words.place] {
                 f.tag = Tag::Elem(f.element(Role::P));
                 let text = nfc(&format!("{line}:"));
