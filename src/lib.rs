@@ -11,6 +11,7 @@
 pub mod diag;
 pub mod fonts;
 pub mod i18n;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;
