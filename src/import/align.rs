@@ -516,6 +516,47 @@ pub(crate) fn assemble(
         }
     }
 
+    // A section without a row cannot be in a matrix: it is left out.
+    let mut dropped = Vec::new();
+    for ph in &mut phases {
+        ph.subphases.retain(|s| {
+            let keep = !s.activities.is_empty();
+            if !keep {
+                dropped.push(s.title[src].clone());
+            }
+            keep
+        });
+    }
+    phases.retain(|ph| {
+        let keep = !ph.section.activities.is_empty() || !ph.subphases.is_empty();
+        if !keep {
+            dropped.push(ph.section.title[src].clone());
+        }
+        keep
+    });
+    for title in dropped {
+        let line = sp.sections.iter().find(|s| s.title == title).map(|s| s.line);
+        cx.warn(
+            src,
+            Diagnostic::warning(
+                "empty-section",
+                at(line),
+                format!(
+                    "the section '{title}' has no activity rows; it is left out of the matrix, with its texts"
+                ),
+            )
+            .help("add rows to its table, or remove the section from the page"),
+        );
+    }
+    if phases.is_empty() {
+        return Err(AssembleError {
+            page: Some(src),
+            line: None,
+            message: "the role tables of the page have no rows".into(),
+            help: "add the activities to the tables, one row each".into(),
+        });
+    }
+
     // Activity ids, then drift with them.
     let ids = activity_ids(&mut cx, &settings.id, &phases, &row_refs, &mut earlier);
     let mut by_place: BTreeMap<(usize, usize), String> = BTreeMap::new();
@@ -611,7 +652,7 @@ pub(crate) fn assemble(
         }
         for (id, why) in overrides {
             let line = line_of(&id);
-            cx.warn(src, Diagnostic::warning("rules-override", at(line), format!("activity {id}: {why}; it gets a `rules:` override so that the matrix is valid")).subject(format!("activity {id}")).help("check the row: if the pages are wrong, correct the role codes in the matrix file and remove the override"));
+            cx.warn(src, Diagnostic::warning("rules-override", at(line), format!("{why}; the activity gets a `rules:` override so that the matrix is valid")).subject(format!("activity {id}")).help("check the row: if the pages are wrong, correct the role codes in the matrix file and remove the override"));
         }
     }
 

@@ -276,7 +276,7 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
         warnings.push(r);
     }
     if !assembled.general.is_empty() {
-        let mut r = Report::new(&out_name);
+        let mut r = Report::new(Path::new(&format!("matrix {}", opts.id)));
         r.diagnostics = assembled.general;
         warnings.push(r);
     }

@@ -294,6 +294,116 @@ mod tests {
         assert_eq!(key("sub_contractor"), "sub_contractor");
     }
 
+    use crate::import::draft::{DraftParty, DraftPhase, DraftRole};
+    use crate::load::validate::normalise_text;
+    use crate::model::{Date, Lang};
+    use proptest::prelude::*;
+
+    /// Characters YAML gives meaning to, and some it must keep as they are.
+    const ALPHABET: &[char] = &[
+        'a', 'Z', '0', ' ', ' ', '"', '\'', '#', ':', '-', '*', '&', '!', '|', '>', '%', '@', '`', '\\', '{',
+        '}', '[', ']', ',', '?', '~', 'é', 'ß', '€', '“', '«', '\u{a0}', '\n', '\u{85}', '\u{2028}',
+        '\u{7f}', '\u{1}', '\t', '\r', 'Ω', 'Ж',
+    ];
+
+    /// A text as the importer hands it to the writer: normalised, no tabs or
+    /// control characters, only characters the fonts have, not empty.
+    fn as_imported(raw: &str, paragraphs: bool) -> String {
+        let spaced: String = raw
+            .chars()
+            .map(|c| if c != '\n' && c.is_control() || matches!(c, '\u{2028}') { ' ' } else { c })
+            .collect();
+        let mut t = normalise_text(&spaced);
+        if !paragraphs {
+            t = t.replace("\n\n", " ");
+        }
+        if t.is_empty() { "x".into() } else { t }
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(ALPHABET), 0..40)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
+    fn draft(texts: &[String]) -> Draft {
+        let t = |i: usize, p: bool| {
+            vec![as_imported(&texts[i % texts.len()], p), as_imported(&texts[(i + 1) % texts.len()], p)]
+        };
+        let section = |id: &str, i: usize| DraftSection {
+            id: id.into(),
+            title: t(i, false),
+            intro: Some(t(i + 1, true)),
+            activities: vec![DraftActivity {
+                id: format!("{id}-1"),
+                text: t(i + 2, false),
+                roles: vec!["RA".into(), String::new()],
+                note: Some(t(i + 3, true)),
+                rules: None,
+            }],
+            notes: vec![t(i + 4, true), t(i + 5, true)],
+        };
+        Draft {
+            id: "fuzz".into(),
+            version: "1.0".into(),
+            date: Date { year: 2026, month: 1, day: 2 },
+            source_language: Lang::parse("fr").unwrap(),
+            languages: vec![Lang::parse("fr").unwrap(), Lang::parse("no").unwrap()],
+            title: t(0, false),
+            intro: Some(t(1, true)),
+            notes: vec![t(2, true)],
+            roles: vec![
+                DraftRole { code: 'R', name: t(3, false), description: t(4, false) },
+                DraftRole { code: 'A', name: t(5, false), description: t(6, false) },
+            ],
+            rules: None,
+            parties: vec![
+                DraftParty { id: "customer".into(), name: t(7, false) },
+                DraftParty { id: "on".into(), name: t(8, false) },
+            ],
+            phases: vec![DraftPhase { section: section("p", 9), subphases: vec![section("s", 15)] }],
+            imported_from: vec!["fr=a\nb.md".into()],
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+        // Whatever the texts, the file loads with the crate's loader and
+        // gives back every text exactly.
+        #[test]
+        fn every_text_survives_the_writer_and_the_loader(texts in proptest::collection::vec(text(), 1..12)) {
+            let d = draft(&texts);
+            let yaml = write(&d);
+            let loaded = crate::load::load_text(std::path::Path::new("fuzz.yaml"), yaml.clone());
+            let m = match loaded {
+                Ok(l) => l.matrix,
+                Err(r) => return Err(TestCaseError::fail(format!("{}\n{yaml}", r.render()))),
+            };
+            let langs = d.languages.clone();
+            let same = |want: &Texts, got: &crate::model::Localized| -> Result<(), TestCaseError> {
+                for (l, w) in langs.iter().zip(want) {
+                    prop_assert_eq!(got.get(l), w.as_str(), "{}", yaml);
+                }
+                Ok(())
+            };
+            same(&d.title, &m.title)?;
+            same(d.intro.as_ref().unwrap(), m.intro.as_ref().unwrap())?;
+            same(&d.notes[0], &m.notes[0])?;
+            for (r, dr) in m.roles.iter().zip(&d.roles) {
+                same(&dr.name, &r.name)?;
+                same(&dr.description, &r.description)?;
+            }
+            same(&d.parties[1].name, &m.parties[1].name)?;
+            prop_assert_eq!(&m.parties[1].id, "on");
+            let (ds, ms) = (&d.phases[0].subphases[0], &m.phases[0].subphases[0]);
+            same(&ds.title, &ms.title)?;
+            same(ds.intro.as_ref().unwrap(), ms.intro.as_ref().unwrap())?;
+            same(&ds.activities[0].text, &ms.activities[0].text)?;
+            same(ds.activities[0].note.as_ref().unwrap(), ms.activities[0].note.as_ref().unwrap())?;
+            same(&ds.notes[1], &ms.notes[1])?;
+            prop_assert_eq!(write(&d), yaml, "byte-reproducible");
+        }
+    }
+
     #[test]
     fn literal_blocks_only_for_clean_paragraphs() {
         assert!(literal_safe("a\n\nb"));
