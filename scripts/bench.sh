@@ -9,7 +9,8 @@
 #
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
-# one phase, and over 40 phases; "" to skip), BENCH (the shared bench
+# one phase, and over 40 phases; "" to skip), IMPORT (the `import` of the
+# five network-vpc pages; "" to skip, default 1), BENCH (the shared bench
 # folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
@@ -19,6 +20,7 @@ BENCH=${BENCH:-$ROOT/../shared/bench}
 SIZES=${SIZES:-"24 1000 10000"}
 BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
+IMPORT=${IMPORT-1}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -99,4 +101,15 @@ if [ -n "$BIG" ]; then
   echo "Largest input the 16 MiB limit admits ($(du -h "$DATA/n$BIG.yaml" | cut -f1)), all formats, 3 languages:"
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
     "$TOOL" generate --quiet --data "$DATA/n$BIG.yaml" --out "$OUT/t" --lang $LANGS | tee "$OUT/big.txt"
+fi
+
+if [ -n "$IMPORT" ]; then
+  # import: the five pages of one real matrix (tests/fixtures/pages, CC0),
+  # whole process; target: median under 20 ms.
+  P=$ROOT/tests/fixtures/pages/network-vpc
+  echo
+  echo "import of the five network-vpc pages (matrix and drift report), whole process:"
+  python3 "$BENCH/timeit.py" --runs "$((RUNS * 6))" --warmup "$WARMUP" -- \
+    "$TOOL" import --quiet --id network-vpc --page "fr=$P/fr.md" --page "en=$P/en.md" --page "de=$P/de.md" \
+    --page "es=$P/es.md" --page "it=$P/it.md" --drift "$OUT/import-drift.json" | tee "$OUT/import.txt"
 fi

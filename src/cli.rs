@@ -22,6 +22,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Check matrix files without writing anything.
     Validate(ValidateArgs),
+    /// Turn the Markdown pages of one matrix (one per language) into one matrix file.
+    Import(ImportArgs),
 }
 
 /// Options of `generate`.
@@ -62,4 +64,39 @@ pub struct ValidateArgs {
     /// Matrix files or folders (default: data/).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// Options of `import` (import.md).
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// One page per language, e.g. fr=docs/raci.md (repeatable; the first is the source by default).
+    #[arg(long = "page", value_name = "LANG=FILE", required = true)]
+    pub pages: Vec<String>,
+    /// The matrix id; it also prefixes the activity ids.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+    /// The page whose structure and role codes are authoritative (default: the first --page).
+    #[arg(long = "source-language", value_name = "LANG")]
+    pub source_language: Option<String>,
+    /// The matrix version (default: the pages' raci_version, else "1.0").
+    #[arg(long, value_name = "TEXT")]
+    pub version: Option<String>,
+    /// The matrix date (default: the newest front-matter date of the pages, else 1970-01-01).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// An earlier matrix whose ids are kept where the source-language text is unchanged.
+    #[arg(long = "ids-from", value_name = "FILE")]
+    pub ids_from: Option<PathBuf>,
+    /// Where the matrix goes (refused if it exists, unless it is the --ids-from file; default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write the drift report as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub drift: Option<PathBuf>,
+    /// Exit 4 when a translation's role cell disagrees with the source page.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

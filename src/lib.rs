@@ -13,6 +13,7 @@ pub mod diag;
 pub mod fingerprint;
 pub mod fonts;
 pub mod i18n;
+pub mod import;
 pub mod layout;
 pub mod load;
 pub mod model;

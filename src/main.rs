@@ -1,6 +1,7 @@
 //! The `raci-annex` binary: parses the command line, runs the library, and
 //! reports once, at the edge, with the exit status of cli.md
-//! (0 ok, 1 invalid input, 2 usage, 3 outputs not writable).
+//! (0 ok, 1 invalid input, 2 usage, 3 outputs not writable; `import
+//! --strict` also 4: drift).
 
 mod cli;
 
@@ -13,7 +14,7 @@ use raci_annex::model::Lang;
 use raci_annex::render::{Format, RenderOptions};
 use raci_annex::{Failure, GenerateOptions};
 
-use cli::{Cli, Command, GenerateArgs};
+use cli::{Cli, Command, GenerateArgs, ImportArgs};
 
 // mimalloc instead of glibc's malloc: loading a large matrix frees a parse
 // tree of up to ~200 MB that glibc keeps in the main arena while the render
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(a) => validate(&a.paths),
         Command::Generate(a) => generate(a),
+        Command::Import(a) => import(a),
     }
 }
 
@@ -220,4 +222,59 @@ fn generate(a: GenerateArgs) -> ExitCode {
             ExitCode::from(3)
         }
     }
+}
+
+fn import(a: ImportArgs) -> ExitCode {
+    use raci_annex::import::{self, ImportError, ImportOptions};
+    let opts = ImportOptions {
+        pages: a.pages,
+        id: a.id,
+        source_language: a.source_language,
+        version: a.version,
+        date: a.date,
+        ids_from: a.ids_from,
+        out: a.out,
+        drift: a.drift,
+    };
+    let imported = match import::import(&opts) {
+        Ok(i) => i,
+        Err(ImportError::Usage(msg)) => return usage(&msg),
+        Err(ImportError::Invalid(reports)) => {
+            print_reports(&reports);
+            eprintln!("nothing was written: fix the errors above and run again");
+            return ExitCode::from(1);
+        }
+        Err(ImportError::Output(msg)) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(3);
+        }
+    };
+    if !a.quiet {
+        print_reports(&imported.warnings);
+        let mut err = std::io::stderr().lock();
+        for l in &imported.drift_lines {
+            let _ = writeln!(err, "{l}");
+        }
+    }
+    if let Err(e) = import::write(&opts, &imported) {
+        eprintln!("error: {e}\nnothing was written");
+        return ExitCode::from(3);
+    }
+    if !a.quiet
+        && let Some(out) = &opts.out
+    {
+        let m = &imported.matrix;
+        eprintln!(
+            "wrote {}: {} phases, {} activities, {} languages; {} drift cell(s)",
+            out.display(),
+            m.phases.len(),
+            m.activity_count(),
+            m.languages.len(),
+            imported.drift.len()
+        );
+    }
+    if a.strict && !imported.drift.is_empty() {
+        return ExitCode::from(4);
+    }
+    ExitCode::SUCCESS
 }

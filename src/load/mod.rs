@@ -75,6 +75,21 @@ pub fn load_on(path: &Path, threads: usize) -> Result<Loaded, Report> {
             return Err(report);
         }
     };
+    validate_text(path, text, sha256, threads)
+}
+
+/// Loads and validates a matrix given as text, as if read from `path`: what
+/// `import` uses to check the file it is about to write.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_text(path: &Path, text: String) -> Result<Loaded, Report> {
+    let sha256 = crate::fingerprint::sha256_hex(text.as_bytes());
+    validate_text(path, text, sha256, 1)
+}
+
+fn validate_text(path: &Path, text: String, sha256: String, threads: usize) -> Result<Loaded, Report> {
+    let mut report = Report::new(path);
     report.source = Some(text);
     let text = report.source.as_deref().unwrap_or_default();
     let raw = match parse_matrix(text, threads) {
@@ -105,7 +120,7 @@ pub fn load_on(path: &Path, threads: usize) -> Result<Loaded, Report> {
 
 /// (line, column) just after `valid`, the UTF-8 prefix of a file before its first bad
 /// byte. The column counts characters, as the parser's columns and editors do, not bytes.
-fn place_of_bad_utf8(valid: &[u8]) -> (u64, u64) {
+pub(crate) fn place_of_bad_utf8(valid: &[u8]) -> (u64, u64) {
     let line = 1 + valid.iter().filter(|&&b| b == b'\n').count() as u64;
     let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let chars = std::str::from_utf8(&valid[start..]).map_or(0, |s| s.chars().count());

@@ -2,6 +2,7 @@
 //! `raci-annex` binary on fixtures and reads its outputs back with
 //! independent readers. Where a new test belongs:
 //! - `errors`: invalid matrices and what `validate` / `generate` say about them;
+//! - `import`: `raci-annex import` on real and synthetic pages, its errors, its fuzzer;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
 //! - `csv`, `pdf`, `xlsx`: each format read back.
@@ -10,6 +11,7 @@ mod support;
 
 mod csv;
 mod errors;
+mod import;
 mod pdf;
 mod pipeline;
 mod seed;
