@@ -50,6 +50,9 @@ pub struct GenerateArgs {
     /// Start both CSV files with a UTF-8 byte order mark.
     #[arg(long = "csv-bom")]
     pub csv_bom: bool,
+    /// Embed in each PDF the matrix file and the CSV of its language (PDF/A-3a).
+    #[arg(long = "attach-source")]
+    pub attach_source: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -192,6 +192,7 @@ fn generate(a: GenerateArgs) -> ExitCode {
         render: RenderOptions {
             csv_delimiter: delimiter,
             csv_bom: a.csv_bom,
+            attach_source: a.attach_source,
             ..RenderOptions::new(raci_annex::TOOL)
         },
         jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1),

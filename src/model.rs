@@ -306,7 +306,7 @@ impl Matrix {
 }
 
 /// Provenance of a matrix file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Source {
     /// The path as given on the command line, for messages.
     pub path: std::path::PathBuf,
@@ -314,6 +314,9 @@ pub struct Source {
     pub file_name: String,
     /// Lowercase hex SHA-256 of the file's bytes.
     pub sha256: String,
+    /// The file's text, byte for byte (a validated file is UTF-8): what
+    /// `--attach-source` embeds in the annex.
+    pub text: std::sync::Arc<str>,
 }
 
 #[cfg(test)]

@@ -106,12 +106,16 @@ fn validate_text(path: &Path, text: String, sha256: String, threads: usize) -> R
         path: path.to_path_buf(),
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         sha256,
+        text: std::sync::Arc::from(""),
     };
     match validate::validate(raw, source, &mut report) {
-        Some(matrix) => {
-            if report.diagnostics.is_empty() {
-                report.source = None; // up to 16 MiB nobody will quote
+        Some(mut matrix) => {
+            // The text moves into the matrix; a report that will quote it keeps a copy.
+            let text = report.source.take().unwrap_or_default();
+            if !report.diagnostics.is_empty() {
+                report.source = Some(text.clone());
             }
+            matrix.source.text = std::sync::Arc::from(text);
             Ok(Loaded { matrix, report })
         }
         None => Err(report),

@@ -922,7 +922,7 @@ mod tests {
             Ok(r) => r,
             Err(d) => return vec![d.code],
         };
-        let source = Source { path: "t.yaml".into(), file_name: "t.yaml".into(), sha256: String::new() };
+        let source = Source { path: "t.yaml".into(), file_name: "t.yaml".into(), ..Source::default() };
         let _ = validate(raw, source, &mut report);
         report
             .diagnostics

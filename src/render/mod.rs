@@ -53,12 +53,15 @@ pub struct RenderOptions {
     pub csv_delimiter: u8,
     /// Start CSV files with a UTF-8 byte order mark.
     pub csv_bom: bool,
+    /// Embed the matrix file and the CSV of the same language in each PDF
+    /// (PDF/A-3a associated files).
+    pub attach_source: bool,
 }
 
 impl RenderOptions {
     /// The defaults of cli.md (`,`, no byte order mark) for files made by `tool`.
     pub fn new(tool: impl Into<String>) -> RenderOptions {
-        RenderOptions { tool: tool.into(), csv_delimiter: b',', csv_bom: false }
+        RenderOptions { tool: tool.into(), csv_delimiter: b',', csv_bom: false, attach_source: false }
     }
 }
 

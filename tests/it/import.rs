@@ -420,11 +420,7 @@ fn a_translation_with_a_row_missing_falls_back_with_a_warning() {
 fn same_matrix(a: &Matrix, b: &Matrix) {
     let strip = |m: &Matrix| {
         let mut m = m.clone();
-        m.source = raci_annex::model::Source {
-            path: PathBuf::new(),
-            file_name: String::new(),
-            sha256: String::new(),
-        };
+        m.source = raci_annex::model::Source::default();
         m
     };
     let (a, b) = (strip(a), strip(b));

@@ -1295,7 +1295,11 @@ fn layout_logo_is_drawn_on_the_first_page_and_the_legend_sheet() {
     let tpl = dir.join("tpl");
     std::fs::create_dir_all(&tpl).expect("mkdir");
     logo_png(&tpl.join("logo.png"));
-    std::fs::write(tpl.join("layout.yaml"), "logo: {file: logo.png, width_mm: 30}\n").expect("layout");
+    std::fs::write(
+        tpl.join("layout.yaml"),
+        "logo: {file: logo.png, width_mm: 30, alt: {de: Logo des Anbieters, en: Provider logo}}\n",
+    )
+    .expect("layout");
     let mut outs = Vec::new();
     for n in 0..2 {
         let out = dir.join(format!("out{n}"));
@@ -1344,10 +1348,73 @@ fn layout_logo_is_drawn_on_the_first_page_and_the_legend_sheet() {
         String::from_utf8_lossy(&content).contains(" Do")
     };
     assert!(uses_image(1), "page 1 draws the logo");
+    // Tagged as the document's one Figure, with the layout's German alternate text.
+    let tree = tagged::check_tagged(&pdf, "de", RUNNING, "logo");
+    let figures = tree.all("Figure");
+    assert_eq!(figures.len(), 1, "one Figure");
+    assert_eq!(tree.elems[figures[0]].alt.as_deref(), Some("Logo des Anbieters"));
     for n in 2..=images.len() {
         assert!(!uses_image(n), "page {n} must not draw the logo");
     }
     let xlsx = std::fs::File::open(outs[0].join("llmaas-de.xlsx")).expect("xlsx");
     let mut zip = zip::ZipArchive::new(xlsx).expect("zip");
     assert!(zip.by_name("xl/media/image1.png").is_ok(), "the legend sheet embeds the logo");
+}
+
+// ---- 6. the source inside the document ---------------------------------------------
+
+// --attach-source: each annex carries the matrix file and the CSV of its
+// language as PDF/A-3 associated files, byte for byte, dated by the matrix;
+// without it nothing is attached and the file stays PDF/A-2.
+#[test]
+fn attach_source_embeds_the_matrix_and_the_csv_as_associated_files() {
+    use lopdf::Object;
+    let src = llmaas();
+    let with = generate(
+        "attach",
+        &[&src],
+        &["--attach-source", "--lang", "de,fr", "--format", "pdf,csv", "--csv-delimiter", ";"],
+    );
+    for lang in ["de", "fr"] {
+        let what = format!("llmaas-{lang}.pdf (attached)");
+        let pdf = Pdf::open(&with.join(format!("llmaas-{lang}.pdf")));
+        let cat = pdf.catalog();
+        let xmp = String::from_utf8(pdf.stream_bytes(cat.get(b"Metadata").expect("XMP"))).expect("UTF-8");
+        assert!(xmp.contains("pdfaid:part>3<") && xmp.contains("pdfaid:conformance>A<"), "{what}: PDF/A-3a");
+        let af = pdf.deref(cat.get(b"AF").expect("/AF")).as_array().expect("array").clone();
+        let names =
+            pdf.dict(pdf.dict(cat.get(b"Names").expect("/Names")).get(b"EmbeddedFiles").expect("files"));
+        let listed = pdf.deref(names.get(b"Names").expect("/Names")).as_array().expect("array");
+        let keys: Vec<String> = listed.chunks(2).map(|c| text_string(&c[0])).collect();
+        let csv_name = format!("llmaas-{lang}.csv");
+        assert_eq!(keys, [csv_name.as_str(), "llmaas.yaml"], "{what}: the name tree, sorted");
+        let want = [
+            ("llmaas.yaml", "Source", "application/yaml", std::fs::read(&src).expect("matrix")),
+            (csv_name.as_str(), "Data", "text/csv", std::fs::read(with.join(&csv_name)).expect("csv")),
+        ];
+        assert_eq!(af.len(), want.len(), "{what}: two associated files");
+        for (spec, (name, rel, mime, bytes)) in af.iter().zip(&want) {
+            let spec = pdf.dict(spec);
+            assert_eq!(text_string(spec.get(b"UF").expect("/UF")), *name);
+            assert_eq!(text_string(spec.get(b"F").expect("/F")), *name);
+            assert_eq!(spec.get(b"AFRelationship").and_then(Object::as_name).ok(), Some(rel.as_bytes()));
+            let ef = pdf.dict(spec.get(b"EF").expect("/EF")).get(b"F").expect("/EF /F");
+            let stream = pdf.dict(ef);
+            assert_eq!(
+                stream.get(b"Subtype").and_then(Object::as_name).ok(),
+                Some(mime.as_bytes()),
+                "{what}"
+            );
+            let params = pdf.dict(stream.get(b"Params").expect("/Params"));
+            assert_eq!(text_string(params.get(b"ModDate").expect("/ModDate")), "D:20261123000000Z");
+            assert_eq!(params.get(b"Size").and_then(Object::as_i64).ok(), Some(bytes.len() as i64));
+            assert!(pdf.stream_bytes(ef) == *bytes, "{what}: {name} is not embedded byte for byte");
+        }
+    }
+    let without = generate("attach-not", &[&src], &["--lang", "de"]);
+    let pdf = Pdf::open(&without.join("llmaas-de.pdf"));
+    assert!(!pdf.catalog().has(b"AF") && !pdf.catalog().has(b"Names"), "nothing attached without the option");
+    let xmp =
+        String::from_utf8(pdf.stream_bytes(pdf.catalog().get(b"Metadata").expect("XMP"))).expect("UTF-8");
+    assert!(xmp.contains("pdfaid:part>2<"), "PDF/A-2a without attachments");
 }

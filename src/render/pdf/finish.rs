@@ -32,6 +32,22 @@ pub(super) struct Meta<'a> {
     /// What, besides the fonts, makes this document differ from any other:
     /// fed into the trailer `/ID` (e.g. the source file's SHA-256).
     pub(super) seed: Vec<&'a str>,
+    /// Files embedded as associated files; any makes the file PDF/A-3.
+    pub(super) attachments: Vec<Attachment>,
+}
+
+/// A file carried inside the PDF (PDF/A-3 associated file, ISO 19005-3 6.8).
+pub(super) struct Attachment {
+    /// Its file name.
+    pub(super) name: String,
+    /// Its content, byte for byte.
+    pub(super) bytes: Vec<u8>,
+    /// Its MIME type, e.g. `application/yaml`.
+    pub(super) mime: &'static str,
+    /// How it relates to the document: `Source`, `Data`, ...
+    pub(super) relationship: &'static str,
+    /// What it is, in words.
+    pub(super) description: String,
 }
 
 /// The freely licensed sRGB profile of Debian's icc-profiles-free.
@@ -156,10 +172,12 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
         info.remove(b"Identifier");
         info.remove(b"Trapped");
         info.set("CreationDate", Object::string_literal(pdf_date.clone()));
-        info.set("ModDate", Object::string_literal(pdf_date));
+        info.set("ModDate", Object::string_literal(pdf_date.clone()));
     }
 
-    let xmp = xmp(&title, &subject, &keywords.join(", "), meta.lang.as_str(), &iso, meta.tool, 2);
+    let part = if meta.attachments.is_empty() { 2 } else { 3 };
+    let xmp = xmp(&title, &subject, &keywords.join(", "), meta.lang.as_str(), &iso, meta.tool, part);
+    let attached = embed(&mut lo, &meta.attachments, &pdf_date);
     let mut xmp_stream = Stream::new(
         Dictionary::from_iter(vec![("Type", "Metadata".into()), ("Subtype", "XML".into())]),
         xmp.into_bytes(),
@@ -189,6 +207,10 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
         cat.set("ViewerPreferences", Dictionary::from_iter(vec![("DisplayDocTitle", Object::Boolean(true))]));
         cat.set("MarkInfo", Dictionary::from_iter(vec![("Marked", Object::Boolean(true))]));
         cat.set("StructTreeRoot", Object::Reference(struct_root));
+        if let Some((names, af)) = attached {
+            cat.set("Names", Dictionary::from_iter(vec![("EmbeddedFiles", Object::Dictionary(names))]));
+            cat.set("AF", af);
+        }
         if !widgets.is_empty() {
             let fields = widgets.iter().map(|&w| Object::Reference(w)).collect();
             cat.set("AcroForm", Dictionary::from_iter(vec![("Fields", Object::Array(fields))]));
@@ -256,6 +278,49 @@ fn compress(lo: &mut lopdf::Document) {
             stream.set_content(packed);
         }
     }
+}
+
+/// Embeds `files` as associated files of the document (PDF/A-3): each an
+/// embedded file stream with its MIME type, size and date, inside a file
+/// specification with `/AFRelationship`. Returns the `/EmbeddedFiles` name
+/// tree (names sorted, as a name tree must be) and the catalog's `/AF`
+/// array, or `None` when there is nothing to embed.
+fn embed(lo: &mut lopdf::Document, files: &[Attachment], pdf_date: &str) -> Option<(Dictionary, Object)> {
+    if files.is_empty() {
+        return None;
+    }
+    let mut specs: Vec<(String, ObjectId)> = Vec::new();
+    for f in files {
+        let params = Dictionary::from_iter(vec![
+            ("Size", Object::Integer(f.bytes.len() as i64)),
+            ("ModDate", Object::string_literal(pdf_date)),
+        ]);
+        let stream = Stream::new(
+            Dictionary::from_iter(vec![
+                ("Type", "EmbeddedFile".into()),
+                ("Subtype", Object::Name(f.mime.as_bytes().to_vec())),
+                ("Params", Object::Dictionary(params)),
+            ]),
+            f.bytes.clone(),
+        );
+        let ef = lo.add_object(stream);
+        let refs = Dictionary::from_iter(vec![("F", Object::Reference(ef)), ("UF", Object::Reference(ef))]);
+        let spec = lo.add_object(Dictionary::from_iter(vec![
+            ("Type", "Filespec".into()),
+            ("F", text_string(&f.name)),
+            ("UF", text_string(&f.name)),
+            ("Desc", text_string(&f.description)),
+            ("AFRelationship", Object::Name(f.relationship.as_bytes().to_vec())),
+            ("EF", Object::Dictionary(refs)),
+        ]));
+        specs.push((f.name.clone(), spec));
+    }
+    let af = Object::Array(specs.iter().map(|(_, id)| Object::Reference(*id)).collect());
+    // A name tree's keys sort by their bytes: here UTF-16BE, as written.
+    let mut sorted = specs.clone();
+    sorted.sort_by_key(|(n, _)| n.encode_utf16().collect::<Vec<u16>>());
+    let names = sorted.into_iter().flat_map(|(n, id)| [text_string(&n), Object::Reference(id)]).collect();
+    Some((Dictionary::from_iter(vec![("Names", Object::Array(names))]), af))
 }
 
 /// Adds an empty signature field for each of `fields`: one dictionary that

@@ -38,8 +38,34 @@ pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
         date: v.date,
         tool: &job.options.tool,
         seed: vec![&v.source.sha256, v.lang.as_str(), &job.options.tool],
+        attachments: if job.options.attach_source { sources(job)? } else { Vec::new() },
     };
     let bytes =
         finish::finish(&meta, job.layout, composed).map_err(|e| RenderError::new(Format::Pdf, job, e))?;
     Ok(vec![Output { file_name: format!("{}.pdf", job.stem()), bytes }])
+}
+
+/// What `--attach-source` embeds: the matrix file, byte for byte, as the
+/// annex's source, and the CSV of the same language and options as its data
+/// (the same bytes as the run's `ID-LANG.csv`).
+fn sources(job: &Job<'_>) -> Result<Vec<finish::Attachment>, RenderError> {
+    let v = job.view;
+    let csv = super::csv::render(job)?.into_iter().next().map(|o| (o.file_name, o.bytes));
+    let mut files = vec![finish::Attachment {
+        name: v.source.file_name.clone(),
+        bytes: v.source.text.as_bytes().to_vec(),
+        mime: "application/yaml",
+        relationship: "Source",
+        description: format!("{} {}, {}", v.id, v.version, job.strings.legend_heading),
+    }];
+    if let Some((name, bytes)) = csv {
+        files.push(finish::Attachment {
+            name,
+            bytes,
+            mime: "text/csv",
+            relationship: "Data",
+            description: format!("{} {} ({})", v.id, v.version, v.lang),
+        });
+    }
+    Ok(files)
 }
