@@ -38,7 +38,7 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 /// where `Display` rounds up: 4095.90625 is "4095.9062" against
 /// "4095.9063"); those cases are left to `Display`. Checked against
 /// `Display` for every positive finite `f32` below 1e30 (1.9 billion values).
-fn push_f32(buf: &mut Vec<u8>, v: f32) {
+pub(super) fn push_f32(buf: &mut Vec<u8>, v: f32) {
     let mut ryu = ryu::Buffer::new();
     let s = ryu.format(v).as_bytes();
     let s = s.strip_suffix(b".0").unwrap_or(s);

@@ -197,7 +197,7 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     let pages: Vec<ObjectId> = lo.get_pages().into_values().collect();
     let outline_id = outline(&mut lo, &c.outline, &pages);
     let widgets = signature_fields(&mut lo, &c.fields, &pages);
-    let struct_root = super::tags::write(&mut lo, &c.tree, &pages, &widgets);
+    let (struct_root, structure) = super::tags::write(&mut lo, &c.tree, &pages, &widgets);
 
     let root_id = lo.trailer.get(b"Root").and_then(Object::as_reference).map_err(|e| e.to_string())?;
     if let Ok(Object::Dictionary(cat)) = lo.get_object_mut(root_id) {
@@ -235,19 +235,14 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     );
 
     // printpdf 0.12 leaves fonts and page contents uncompressed; the XMP
-    // packet stays readable (allows_compression = false).
-    compress(&mut lo);
-    let mut out = Vec::new();
-    // Object streams: the structure tree is thousands of small dictionaries,
-    // which deflate to a fraction of their size together.
-    let save = lopdf::SaveOptions::builder()
-        .use_object_streams(true)
-        .use_xref_streams(true)
-        .max_objects_per_stream(200)
-        .compression_level(6)
-        .build();
-    lo.save_with_options(&mut out, save).map_err(|e| e.to_string())?;
-    deflate_xref_stream(&mut out)?;
+    // packet stays readable (allows_compression = false). One encoder for
+    // every stream, then for the object streams of `write::save`.
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    compress(&mut lo, &mut enc);
+    // The structure tree's dictionaries differ mostly in numbers, which the
+    // fast level leaves a third larger; they are a small part of the work.
+    let mut tight = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(3));
+    let out = super::write::save(&lo, &structure, &mut tight)?;
     Ok(out)
 }
 
@@ -258,9 +253,8 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
 /// One compressor serves every stream of the document, reset in between:
 /// setting one up zeroes a few hundred kilobytes of tables, which for the
 /// small streams of an annex (a page each) cost more than compressing them.
-fn compress(lo: &mut lopdf::Document) {
+fn compress(lo: &mut lopdf::Document, enc: &mut flate2::write::ZlibEncoder<Vec<u8>>) {
     use std::io::Write;
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
     for obj in lo.objects.values_mut() {
         let Object::Stream(stream) = obj else { continue };
         if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
@@ -373,63 +367,6 @@ fn signature_fields(
         ids.push(widget);
     }
     ids
-}
-
-/// Deflates the cross-reference stream in place. lopdf writes it raw: seven
-/// bytes per object, a tenth of a tagged annex. With the PNG "Up" predictor
-/// (each row as its difference from the row above) the entries of objects in
-/// one object stream become nearly all zeros and deflate to almost nothing.
-/// It is the file's last object and nothing points into it but `startxref`,
-/// whose offset (its start) does not move, so only its dictionary changes.
-fn deflate_xref_stream(out: &mut Vec<u8>) -> Result<(), String> {
-    use std::io::Write;
-    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
-    let rfind = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).rposition(|w| w == needle);
-    let bad = || "the cross-reference stream is not where lopdf writes it".to_string();
-    let sx = rfind(out, b"startxref\n").ok_or_else(bad)?;
-    let digits: String =
-        out[sx + 10..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| char::from(b)).collect();
-    let start: usize = digits.parse().map_err(|_| bad())?;
-    let head = find(&out[start..], b">>stream\n").ok_or_else(bad)? + start + 2;
-    let body = head + b"stream\n".len();
-    let end = rfind(out, b"\nendstream").ok_or_else(bad)?;
-    if end < body || sx < end {
-        return Err(bad());
-    }
-    let dict = &out[start..head];
-    let at = find(dict, b"/Length ").ok_or_else(bad)?;
-    let len_end = at + 8 + dict[at + 8..].iter().take_while(|b| b.is_ascii_digit()).count();
-    // lopdf's entries are `/W [1 4 2]`: seven bytes a row.
-    const ROW: usize = 7;
-    let raw = &out[body..end];
-    if !raw.len().is_multiple_of(ROW) || find(dict, b"/W[1 4 2]").is_none() {
-        return Err(bad());
-    }
-    let mut predicted = Vec::with_capacity(raw.len() / ROW * (ROW + 1));
-    let mut above = [0u8; ROW];
-    for row in raw.chunks_exact(ROW) {
-        predicted.push(2); // PNG filter type "Up"
-        predicted.extend(row.iter().zip(&above).map(|(b, a)| b.wrapping_sub(*a)));
-        above.copy_from_slice(row);
-    }
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(&predicted).map_err(|e| e.to_string())?;
-    let packed = enc.finish().map_err(|e| e.to_string())?;
-    let mut rebuilt = Vec::with_capacity(start + packed.len() + 256);
-    rebuilt.extend_from_slice(&out[..start + at]);
-    rebuilt.extend_from_slice(
-        format!(
-            "/Filter /FlateDecode /DecodeParms <</Predictor 12 /Columns {ROW}>> /Length {}",
-            packed.len()
-        )
-        .as_bytes(),
-    );
-    rebuilt.extend_from_slice(&dict[len_end..]);
-    rebuilt.extend_from_slice(b"stream\n");
-    rebuilt.extend_from_slice(&packed);
-    rebuilt.extend_from_slice(&out[end..]);
-    *out = rebuilt;
-    Ok(())
 }
 
 /// Subsets `face` to the glyphs `used` (ascending full-font ids; .notdef is

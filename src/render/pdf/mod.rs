@@ -8,6 +8,8 @@
 //! - [`content`] writes the page content streams, [`wrap`] breaks lines;
 //! - `tags` is the logical structure (PDF/UA-1): elements in reading order,
 //!   marked content, the parent tree;
+//! - `write` serialises the finished document: streams, object streams, a
+//!   compressed cross-reference stream;
 //! - `finish` turns the pages into a tagged PDF/A-2a file: subset fonts with fixed
 //!   resource names, document properties and XMP dated by the matrix,
 //!   `/Lang`, an sRGB output intent, a nested outline in document order, and
@@ -20,6 +22,7 @@ mod finish;
 mod flow;
 mod tags;
 pub mod wrap;
+mod write;
 
 use super::{Format, Job, Output, RenderError};
 

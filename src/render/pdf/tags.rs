@@ -10,7 +10,7 @@
 //! puts the tree into the document: the elements, the parent tree and
 //! each page's `/StructParents` and `/Tabs`.
 
-use lopdf::{Dictionary, Object, ObjectId};
+use lopdf::{Object, ObjectId};
 
 /// A standard structure type (ISO 32000-1, 14.8.4): no role map is needed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,74 +154,107 @@ impl Tree {
     }
 }
 
-/// Writes `tree` into `lo`: one object per element, the
-/// `/StructTreeRoot` with its parent tree (page `p` has `/StructParents p`;
-/// field `i` has `/StructParent pages + i`), and sets each page's
-/// `/StructParents` and `/Tabs /S`. `widgets` are the fields' widget
-/// annotations, in field order. Returns the root's id for the catalog.
+/// Puts `tree` into `lo`: the elements and the `/StructTreeRoot` with its
+/// parent tree (page `p` has `/StructParents p`; field `i` has
+/// `/StructParent pages + i`), set on each page with `/Tabs /S` and on
+/// each widget. `widgets` are the fields' widget annotations, in field
+/// order. The elements, thousands of small dictionaries, come back written
+/// (for `write::save` to pack into object streams) instead of as lopdf
+/// objects: building a lopdf dictionary per element cost as much as
+/// composing the pages. Returns the root's id, for the catalog.
 pub(super) fn write(
     lo: &mut lopdf::Document,
     tree: &Tree,
     pages: &[ObjectId],
     widgets: &[ObjectId],
-) -> ObjectId {
+) -> (ObjectId, Vec<(u32, Vec<u8>)>) {
+    use super::write::object;
     let root = lo.new_object_id();
     let ids: Vec<ObjectId> = tree.nodes.iter().map(|_| lo.new_object_id()).collect();
     let page_of = |p: usize| pages.get(p).copied().unwrap_or(pages[0]);
+    let reference = |out: &mut Vec<u8>, id: ObjectId| object(out, &Object::Reference(id));
+    let mut raw = Vec::with_capacity(tree.nodes.len() + 1);
     for (i, node) in tree.nodes.iter().enumerate() {
         // The page of the element's own content: its integer MCIDs are on it.
         let first = node.kids.iter().find_map(|k| match *k {
             Kid::Content { page, .. } => Some(page),
             _ => None,
         });
-        let kids: Vec<Object> = node
-            .kids
-            .iter()
-            .map(|k| match *k {
-                Kid::Elem(e) => Object::Reference(ids[e]),
-                // An MCID on the element's own page is a plain integer.
-                Kid::Content { page, mcid } if Some(page) == first => Object::Integer(i64::from(mcid)),
-                Kid::Content { page, mcid } => Object::Dictionary(Dictionary::from_iter(vec![
-                    ("Type", "MCR".into()),
-                    ("Pg", Object::Reference(page_of(page))),
-                    ("MCID", Object::Integer(i64::from(mcid))),
-                ])),
-                Kid::Widget { page, index } => Object::Dictionary(Dictionary::from_iter(vec![
-                    ("Type", "OBJR".into()),
-                    ("Pg", Object::Reference(page_of(page))),
-                    ("Obj", Object::Reference(widgets[index])),
-                ])),
-            })
-            .collect();
-        let parent = node.parent.map_or(root, |p| ids[p]);
         // `/Type /StructElem` is optional and left out: thousands of them.
-        let mut d =
-            Dictionary::from_iter(vec![("S", node.role.name().into()), ("P", Object::Reference(parent))]);
+        let mut d = Vec::with_capacity(48);
+        d.extend_from_slice(b"<</S/");
+        d.extend_from_slice(node.role.name().as_bytes());
+        d.extend_from_slice(b"/P ");
+        reference(&mut d, node.parent.map_or(root, |p| ids[p]));
         // One kid is written as itself, none not at all: smaller than arrays.
-        match <[Object; 1]>::try_from(kids) {
-            Ok([kid]) => d.set("K", kid),
-            Err(kids) if !kids.is_empty() => d.set("K", Object::Array(kids)),
-            Err(_) => {}
+        if !node.kids.is_empty() {
+            d.extend_from_slice(b"/K");
+            let many = node.kids.len() > 1;
+            if many {
+                d.push(b'[');
+            }
+            for (k, kid) in node.kids.iter().enumerate() {
+                if k > 0 || !many {
+                    d.push(b' ');
+                }
+                match *kid {
+                    Kid::Elem(e) => reference(&mut d, ids[e]),
+                    // An MCID on the element's own page is a plain integer.
+                    Kid::Content { page, mcid } if Some(page) == first => {
+                        object(&mut d, &Object::Integer(i64::from(mcid)));
+                    }
+                    Kid::Content { page, mcid } => {
+                        d.extend_from_slice(b"<</Type/MCR/Pg ");
+                        reference(&mut d, page_of(page));
+                        d.extend_from_slice(b"/MCID ");
+                        object(&mut d, &Object::Integer(i64::from(mcid)));
+                        d.extend_from_slice(b">>");
+                    }
+                    Kid::Widget { page, index } => {
+                        d.extend_from_slice(b"<</Type/OBJR/Pg ");
+                        reference(&mut d, page_of(page));
+                        d.extend_from_slice(b"/Obj ");
+                        reference(&mut d, widgets[index]);
+                        d.extend_from_slice(b">>");
+                    }
+                }
+            }
+            if many {
+                d.push(b']');
+            }
         }
         if let Some(p) = first {
-            d.set("Pg", Object::Reference(page_of(p)));
+            d.extend_from_slice(b"/Pg ");
+            reference(&mut d, page_of(p));
         }
         if node.role == Role::TH {
-            d.set("A", Dictionary::from_iter(vec![("O", "Table".into()), ("Scope", "Column".into())]));
+            d.extend_from_slice(b"/A<</O/Table/Scope/Column>>");
         }
         if let Some(alt) = &node.alt {
-            d.set("Alt", super::finish::text_string(alt));
+            d.extend_from_slice(b"/Alt");
+            object(&mut d, &super::finish::text_string(alt));
         }
-        lo.objects.insert(ids[i], Object::Dictionary(d));
+        d.extend_from_slice(b">>");
+        raw.push((ids[i].0, d));
     }
 
     // The parent tree: for each page the element of each of its MCIDs, then
     // for each field its Form element.
-    let mut nums = Vec::new();
+    let mut r = Vec::with_capacity(64 + 8 * tree.pages.iter().map(Vec::len).sum::<usize>());
+    r.extend_from_slice(b"<</Type/StructTreeRoot/K ");
+    reference(&mut r, ids[Tree::ROOT]);
+    r.extend_from_slice(b"/ParentTree<</Nums[");
     for (p, _) in pages.iter().enumerate() {
         let elems = tree.pages.get(p).map_or(&[][..], Vec::as_slice);
-        nums.push(Object::Integer(p as i64));
-        nums.push(Object::Array(elems.iter().map(|&e| Object::Reference(ids[e])).collect()));
+        object(&mut r, &Object::Integer(p as i64));
+        r.push(b'[');
+        for (k, &e) in elems.iter().enumerate() {
+            if k > 0 {
+                r.push(b' ');
+            }
+            reference(&mut r, ids[e]);
+        }
+        r.extend_from_slice(b"] ");
     }
     let forms = tree.nodes.iter().enumerate().flat_map(|(e, n)| {
         n.kids.iter().filter_map(move |k| match k {
@@ -232,9 +265,16 @@ pub(super) fn write(
     let mut forms: Vec<(usize, Elem)> = forms.collect();
     forms.sort_unstable();
     for (index, e) in &forms {
-        nums.push(Object::Integer((pages.len() + index) as i64));
-        nums.push(Object::Reference(ids[*e]));
+        object(&mut r, &Object::Integer((pages.len() + index) as i64));
+        r.push(b' ');
+        reference(&mut r, ids[*e]);
+        r.push(b' ');
     }
+    r.extend_from_slice(b"]>>/ParentTreeNextKey ");
+    object(&mut r, &Object::Integer((pages.len() + widgets.len()) as i64));
+    r.extend_from_slice(b">>");
+    raw.push((root.0, r));
+
     for (index, &w) in widgets.iter().enumerate() {
         if let Ok(Object::Dictionary(d)) = lo.get_object_mut(w) {
             d.set("StructParent", Object::Integer((pages.len() + index) as i64));
@@ -246,16 +286,7 @@ pub(super) fn write(
             d.set("Tabs", "S");
         }
     }
-    lo.objects.insert(
-        root,
-        Object::Dictionary(Dictionary::from_iter(vec![
-            ("Type", "StructTreeRoot".into()),
-            ("K", Object::Array(vec![Object::Reference(ids[Tree::ROOT])])),
-            ("ParentTree", Object::Dictionary(Dictionary::from_iter(vec![("Nums", Object::Array(nums))]))),
-            ("ParentTreeNextKey", Object::Integer((pages.len() + widgets.len()) as i64)),
-        ])),
-    );
-    root
+    (root, raw)
 }
 
 #[cfg(test)]
