@@ -9,6 +9,7 @@
 //! The library never prints; the binary reports what it returns.
 
 pub mod diag;
+pub mod diff;
 pub mod fonts;
 pub mod i18n;
 pub mod load;
