@@ -4,11 +4,13 @@
 //! - `errors`: invalid matrices and what `validate` / `generate` say about them;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
-//! - `csv`, `pdf`, `xlsx`: each format read back.
+//! - `csv`, `pdf`, `xlsx`: each format read back;
+//! - `diff`: `raci-annex diff` on pairs of matrices.
 
 mod support;
 
 mod csv;
+mod diff;
 mod errors;
 mod pdf;
 mod pipeline;
