@@ -216,7 +216,8 @@ fn nearest_id(text: &str, line: u64, column: u64) -> Option<String> {
 /// qualifies (see [`split`]), else, or when a half fails, in one piece.
 #[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
 fn parse_matrix(text: &str, threads: usize) -> Result<raw::RawMatrix, Diagnostic> {
-    if let Some((cut, tail)) = split::halves(text).filter(|_| threads >= 2) {
+    // Only cut when there is a second thread: finding the cut reads the whole file.
+    if let Some((cut, tail)) = (threads >= 2).then(|| split::halves(text)).flatten() {
         let (head, rest) = std::thread::scope(|s| {
             let rest = s.spawn(|| parse::<split::Tail>(&tail));
             (parse::<raw::RawMatrix>(&text[..cut]), rest.join())
