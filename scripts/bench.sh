@@ -6,21 +6,24 @@
 #
 #     scripts/bench.sh                      # sizes 24 1000 10000, 5 runs
 #     SIZES="24 1000" RUNS=3 scripts/bench.sh
+#     SIZES= SHAPES= BIG= scripts/bench.sh  # only diff --json against diff -u
 #
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
 # one phase, and over 40 phases; "" to skip), IMPORT (the `import` of the
-# five network-vpc pages; "" to skip, default 1), BENCH (the shared bench
-# folder), VENV, DATA, OUT.
+# five network-vpc pages; "" to skip, default 1), DIFF (the size whose two
+# versions `diff --json` compares against GNU `diff -u`, default 35000; ""
+# to skip), BENCH (the shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 BENCH=${BENCH:-$ROOT/../shared/bench}
-SIZES=${SIZES:-"24 1000 10000"}
+SIZES=${SIZES-"24 1000 10000"}
 BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
 IMPORT=${IMPORT-1}
+DIFF=${DIFF-35000}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -34,10 +37,14 @@ LANGS=de,en,fr
 cargo build --release --locked -q
 TOOL=$ROOT/target/release/raci-annex
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q -r "$BENCH/requirements.txt"
+if [ -n "$SIZES$SHAPES" ]; then
+  "$VENV/bin/pip" install -q -r "$BENCH/requirements.txt"
+else # only the diff block and the largest input: PyYAML for the generators
+  "$VENV/bin/pip" install -q "$(grep -i '^pyyaml' "$BENCH/requirements.txt")"
+fi
 PY=$VENV/bin/python
 mkdir -p "$DATA" "$OUT"
-for n in $SIZES $BIG; do
+for n in $SIZES $BIG $DIFF; do
   [ -s "$DATA/n$n.yaml" ] || "$PY" "$BENCH/scale.py" --src data/llmaas.yaml --n "$n" --langs $LANGS --out "$DATA/n$n.yaml"
 done
 # The same 10,000 activities in one phase (one 300-page table, one
@@ -86,8 +93,10 @@ pair() {
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(date -u +%Y-%m-%d)"
 echo "Runs: $RUNS (+$WARMUP warm-up) per command, medians; ratio = median of per-pair wall ratios tool/peer."
 echo
-echo "| job | activities | raci-annex | peer | ratio | speed-up | peer / raci-annex medians | raci-annex peak |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+if [ -n "$SIZES$SHAPES" ]; then
+  echo "| job | activities | raci-annex | peer | ratio | speed-up | peer / raci-annex medians | raci-annex peak |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+fi
 for n in $SIZES $SHAPES; do
   pair "all formats vs Python (reportlab+XlsxWriter+csv)" "$n" "" \
     "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
@@ -112,4 +121,25 @@ if [ -n "$IMPORT" ]; then
   python3 "$BENCH/timeit.py" --runs "$((RUNS * 6))" --warmup "$WARMUP" -- \
     "$TOOL" import --quiet --id network-vpc --page "fr=$P/fr.md" --page "en=$P/en.md" --page "de=$P/de.md" \
     --page "es=$P/es.md" --page "it=$P/it.md" --drift "$OUT/import-drift.json" | tee "$OUT/import.txt"
+fi
+
+# diff: two versions of the DIFF-activity matrix (NEW made from OLD by
+# scripts/new-version.py: 2 % of activities with other roles, 1 % added,
+# 1 % removed, 1 % moved), `diff --json` against GNU `diff -u` of the same
+# two files (reading both and comparing them: the floor). Target: ≤ 3×.
+if [ -n "$DIFF" ]; then
+  old=$DATA/n$DIFF.yaml new=$DATA/n$DIFF-new.yaml
+  [ -s "$new" ] || "$PY" scripts/new-version.py --src "$old" --out "$new"
+  log=$OUT/diff-n$DIFF.txt
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "diff -u $old $new" -- \
+    "$TOOL" diff --json "$old" "$new" >"$log"
+  a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
+  b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
+  peak=$(awk '/^A /{f=1} f&&/peak/{print $6; exit}' "$log")
+  ratio=$(awk '/A\/B wall ratio/{print $10}' "$log")
+  echo
+  echo "| job | activities | raci-annex | GNU diff -u | ratio (pairs) | ratio of medians | target | raci-annex peak |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '| diff --json, two versions | %s | %s s | %s s | %s× | %.2f× | ≤ 3× | %s MiB |\n' "$DIFF" "$a" "$b" "$ratio" \
+    "$(python3 -c "print(float('$a')/float('$b'))")" "$peak"
 fi

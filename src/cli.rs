@@ -24,6 +24,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Turn the Markdown pages of one matrix (one per language) into one matrix file.
     Import(ImportArgs),
+    /// Compare two versions of a matrix: what changed, by id.
+    Diff(DiffArgs),
 }
 
 /// Options of `generate`.
@@ -102,4 +104,43 @@ pub struct ImportArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Options of `diff` (diff.md). The `--out` form's options are checked for
+/// form here; clap refuses them without `--out`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier version: a matrix file, or - for standard input.
+    #[arg(value_name = "OLD")]
+    pub old: std::ffi::OsString,
+    /// The later version: a matrix file, or - for standard input (not both).
+    #[arg(value_name = "NEW")]
+    pub new: std::ffi::OsString,
+    /// Print one JSON object instead of the summary.
+    #[arg(long, conflicts_with = "out")]
+    pub json: bool,
+    /// Exit with 4 when the two versions differ (0 when they do not).
+    #[arg(long = "exit-code")]
+    pub exit_code: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write the amendment annex (PDF, XLSX, CSV per language) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// With --out: comma-separated language tags (default: every language both versions declare).
+    #[arg(long = "lang", value_name = "LANGS", value_delimiter = ',', requires = "out")]
+    pub lang: Option<Vec<String>>,
+    /// With --out: comma-separated subset of pdf,xlsx,csv.
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',', requires = "out")]
+    pub format: Option<Vec<String>>,
+    /// With --out: per-language strings and layout (default: templates/ if present, else built-in).
+    #[arg(long, value_name = "DIR", requires = "out")]
+    pub templates: Option<PathBuf>,
+    /// With --out: one ASCII character separating CSV fields, e.g. ';'.
+    #[arg(long = "csv-delimiter", value_name = "CHAR", requires = "out")]
+    pub csv_delimiter: Option<String>,
+    /// With --out: start the CSV file with a UTF-8 byte order mark.
+    #[arg(long = "csv-bom", requires = "out")]
+    pub csv_bom: bool,
 }

@@ -10,6 +10,7 @@
 //! The library never prints; the binary reports what it returns.
 
 pub mod diag;
+pub mod diff;
 pub mod fingerprint;
 pub mod fonts;
 pub mod i18n;

@@ -14,7 +14,7 @@ use raci_annex::model::Lang;
 use raci_annex::render::{Format, RenderOptions};
 use raci_annex::{Failure, GenerateOptions};
 
-use cli::{Cli, Command, GenerateArgs, ImportArgs};
+use cli::{Cli, Command, DiffArgs, GenerateArgs, ImportArgs};
 
 // mimalloc instead of glibc's malloc: loading a large matrix frees a parse
 // tree of up to ~200 MB that glibc keeps in the main arena while the render
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => validate(&a.paths),
         Command::Generate(a) => generate(a),
         Command::Import(a) => import(a),
+        Command::Diff(a) => diff(a),
     }
 }
 
@@ -95,6 +96,52 @@ impl raci_annex::Progress for Reporter {
     }
 }
 
+/// `--csv-delimiter`: one ASCII character other than `"` and line breaks.
+fn csv_delimiter(d: &str) -> Result<u8, String> {
+    match d.as_bytes() {
+        [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
+        _ => Err(format!(
+            "--csv-delimiter must be one ASCII character other than '\"' and line breaks, not '{d}'"
+        )),
+    }
+}
+
+/// `--format`: known names, in [`Format::ALL`] order, each once.
+fn formats(names: &[String]) -> Result<Vec<Format>, String> {
+    let mut formats = Vec::new();
+    for f in names {
+        match Format::from_name(f.trim()) {
+            Some(format) => formats.push(format),
+            None => {
+                return Err(format!(
+                    "unknown format '{f}' in --format; use a comma-separated subset of pdf,xlsx,csv"
+                ));
+            }
+        }
+    }
+    formats.sort();
+    formats.dedup();
+    Ok(formats)
+}
+
+/// `--lang`: language tags, each once, in the order given.
+fn langs(tags: Option<&[String]>) -> Result<Option<Vec<Lang>>, String> {
+    let Some(tags) = tags else { return Ok(None) };
+    let mut out: Vec<Lang> = Vec::new();
+    for l in tags {
+        match Lang::parse(l.trim()) {
+            Some(l) if !out.contains(&l) => out.push(l),
+            Some(_) => {}
+            None => {
+                return Err(format!(
+                    "'{l}' in --lang is not a language tag (two or three lowercase letters, e.g. de)"
+                ));
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 fn usage(msg: &str) -> ExitCode {
     eprintln!("error: {msg}\n\nFor more information, try '--help'.");
     ExitCode::from(2)
@@ -141,45 +188,17 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
 }
 
 fn generate(a: GenerateArgs) -> ExitCode {
-    let delimiter = match a.csv_delimiter.as_bytes() {
-        [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => *b,
-        _ => {
-            return usage(&format!(
-                "--csv-delimiter must be one ASCII character other than '\"' and line breaks, not '{}'",
-                a.csv_delimiter
-            ));
-        }
+    let delimiter = match csv_delimiter(&a.csv_delimiter) {
+        Ok(d) => d,
+        Err(msg) => return usage(&msg),
     };
-    let mut formats = Vec::new();
-    for f in &a.format {
-        match Format::from_name(f.trim()) {
-            Some(format) => formats.push(format),
-            None => {
-                return usage(&format!(
-                    "unknown format '{f}' in --format; use a comma-separated subset of pdf,xlsx,csv"
-                ));
-            }
-        }
-    }
-    formats.sort();
-    formats.dedup();
-    let langs = match &a.lang {
-        None => None,
-        Some(ls) => {
-            let mut out: Vec<Lang> = Vec::new();
-            for l in ls {
-                match Lang::parse(l.trim()) {
-                    Some(l) if !out.contains(&l) => out.push(l),
-                    Some(_) => {}
-                    None => {
-                        return usage(&format!(
-                            "'{l}' in --lang is not a language tag (two or three lowercase letters, e.g. de)"
-                        ));
-                    }
-                }
-            }
-            Some(out)
-        }
+    let formats = match formats(&a.format) {
+        Ok(f) => f,
+        Err(msg) => return usage(&msg),
+    };
+    let langs = match langs(a.lang.as_deref()) {
+        Ok(l) => l,
+        Err(msg) => return usage(&msg),
     };
     let templates =
         a.templates.clone().or_else(|| Path::new("templates").is_dir().then(|| PathBuf::from("templates")));
@@ -278,4 +297,79 @@ fn import(a: ImportArgs) -> ExitCode {
         return ExitCode::from(4);
     }
     ExitCode::SUCCESS
+}
+
+// ---------------------------------------------------------------------------
+// `diff` (diff.md): two versions in, the changes out, exit 0/1/2/4.
+
+/// Whether standard output gets colours: a terminal, and `NO_COLOR` unset
+/// or empty (no-color.org); `CLICOLOR_FORCE` (set, not `0`) forces them
+/// for a pager such as `less -R`. `NO_COLOR` wins.
+fn stdout_colours() -> bool {
+    use std::io::IsTerminal;
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && (set("CLICOLOR_FORCE") || std::io::stdout().is_terminal())
+}
+
+fn diff(a: DiffArgs) -> ExitCode {
+    use raci_annex::diff::{self, Input};
+    let (old, new) = (Input::from_arg(&a.old), Input::from_arg(&a.new));
+    if old == Input::Stdin && new == Input::Stdin {
+        return usage("OLD and NEW cannot both be '-': standard input can be read only once");
+    }
+    // The `--out` form's options, checked for form like generate's.
+    if let Err(msg) = a
+        .csv_delimiter
+        .as_deref()
+        .map_or(Ok(b','), csv_delimiter)
+        .and(a.format.as_deref().map_or(Ok(Vec::new()), formats))
+        .and(langs(a.lang.as_deref()))
+    {
+        return usage(&msg);
+    }
+    if let Some(out) = &a.out {
+        eprintln!(
+            "error: diff --out (the amendment annex in {}) is not implemented yet; \
+             run diff without --out for the summary, or with --json",
+            out.display()
+        );
+        return ExitCode::from(2);
+    }
+    let pair = match diff::load_pair(&old, &new) {
+        Ok(p) => p,
+        Err(e) => {
+            print_reports(e.reports());
+            if let diff::PairError::Invalid(reports) = &e {
+                for r in reports.iter().filter(|r| r.has_errors()) {
+                    eprintln!("invalid: {}: {} error(s)", r.path.display(), r.error_count());
+                }
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let changes = diff::compare(&pair.old.matrix, &pair.new.matrix);
+    if !a.quiet {
+        print_reports(std::slice::from_ref(&pair.old.report));
+        print_reports(std::slice::from_ref(&pair.new.report));
+        if let Some(w) = diff::version_warning(&pair, &changes) {
+            print_reports(&[w]);
+        }
+        let text = if a.json {
+            match diff::json(&pair.old.matrix, &pair.new.matrix, &changes) {
+                Ok(j) => j,
+                Err(e) => {
+                    eprintln!(
+                        "error: could not write the JSON: {e}; this is a defect of raci-annex, please report it"
+                    );
+                    return ExitCode::from(1);
+                }
+            }
+        } else {
+            diff::summary(&pair.new.matrix.id, &changes, stdout_colours())
+        };
+        // A closed pipe (`| head`) is not an error of the comparison.
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+    ExitCode::from(if a.exit_code && !changes.is_empty() { 4 } else { 0 })
 }

@@ -164,6 +164,34 @@ impl Default for Rules {
     }
 }
 
+/// An activity's own `rules:` block, as written: the keys it sets (each
+/// `None` keeps the matrix's value). Kept as written, not only merged into
+/// [`Rules`], because `diff` reports a change of the override itself
+/// (`{accountable: any}` added) rather than of every rule it leaves alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RulesOverride {
+    /// `accountable`, if the block sets it.
+    pub accountable: Option<AccountableRule>,
+    /// `responsible`, if the block sets it.
+    pub responsible: Option<ResponsibleRule>,
+    /// `accountable_role`, if the block sets it.
+    pub accountable_role: Option<char>,
+    /// `responsible_role`, if the block sets it.
+    pub responsible_role: Option<char>,
+}
+
+impl RulesOverride {
+    /// `base` with the keys this block sets replaced.
+    pub fn apply(&self, base: Rules) -> Rules {
+        Rules {
+            accountable: self.accountable.unwrap_or(base.accountable),
+            responsible: self.responsible.unwrap_or(base.responsible),
+            accountable_role: self.accountable_role.unwrap_or(base.accountable_role),
+            responsible_role: self.responsible_role.unwrap_or(base.responsible_role),
+        }
+    }
+}
+
 /// A party of the contract, printed as one column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Party {
@@ -206,8 +234,16 @@ pub struct Activity {
     pub roles: Vec<RoleCell>,
     /// Optional remark printed with the activity.
     pub note: Option<Localized>,
-    /// The rules this activity was checked against when they differ from the matrix's.
-    pub rules_override: Option<Rules>,
+    /// The activity's own `rules:` block, as written, when it has one;
+    /// [`Activity::rules`] gives the rules it was checked against.
+    pub rules_override: Option<RulesOverride>,
+}
+
+impl Activity {
+    /// The rules this activity obeys: the matrix's, with its own block applied.
+    pub fn rules(&self, matrix: Rules) -> Rules {
+        self.rules_override.map_or(matrix, |o| o.apply(matrix))
+    }
 }
 
 /// What a phase and a subphase share: a heading, an optional intro, the

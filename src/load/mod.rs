@@ -52,14 +52,48 @@ pub fn load(path: &Path) -> Result<Loaded, Report> {
 /// # Errors
 /// As [`load`].
 pub fn load_on(path: &Path, threads: usize) -> Result<Loaded, Report> {
-    let mut report = Report::new(path);
-    let bytes = match read_capped(path) {
-        Ok(b) => b,
+    match read_capped(path) {
+        Ok(bytes) => load_bytes(path, bytes, threads),
         Err(d) => {
+            let mut report = Report::new(path);
             report.push(d);
-            return Err(report);
+            Err(report)
         }
-    };
+    }
+}
+
+/// Loads and validates a matrix read from `reader` (standard input, say),
+/// reading at most [`MAX_FILE_BYTES`] and one byte more. `name` stands for
+/// the input in every message and in [`Source`] (`<stdin>`).
+///
+/// # Errors
+/// As [`load`]; a read error is a `read` diagnostic.
+pub fn load_reader(name: &Path, reader: impl Read, threads: usize) -> Result<Loaded, Report> {
+    let mut bytes = Vec::new();
+    if let Err(e) = reader.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        let mut report = Report::new(name);
+        report.push(
+            Diagnostic::error("read", None, format!("cannot read the input: {e}"))
+                .subject("file")
+                .help("check that the input is readable"),
+        );
+        return Err(report);
+    }
+    load_bytes(name, bytes, threads)
+}
+
+/// Loads and validates a matrix from its bytes, on at most `threads` threads
+/// (as [`load_on`]). `name` stands for the bytes in every message and in
+/// [`Source`]: a path, or `<stdin>`. The SHA-256 is that of `bytes`.
+///
+/// # Errors
+/// As [`load`]: more than [`MAX_FILE_BYTES`] is `file-too-large`.
+pub fn load_bytes(name: &Path, bytes: Vec<u8>, threads: usize) -> Result<Loaded, Report> {
+    let mut report = Report::new(name);
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        report.push(too_large(bytes.len() as u64));
+        return Err(report);
+    }
     let sha256 = crate::fingerprint::sha256_hex(&bytes);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -75,7 +109,7 @@ pub fn load_on(path: &Path, threads: usize) -> Result<Loaded, Report> {
             return Err(report);
         }
     };
-    validate_text(path, text, sha256, threads)
+    validate_text(name, text, sha256, threads)
 }
 
 /// Loads and validates a matrix given as text, as if read from `path`: what
@@ -88,8 +122,8 @@ pub fn load_text(path: &Path, text: String) -> Result<Loaded, Report> {
     validate_text(path, text, sha256, 1)
 }
 
-fn validate_text(path: &Path, text: String, sha256: String, threads: usize) -> Result<Loaded, Report> {
-    let mut report = Report::new(path);
+fn validate_text(name: &Path, text: String, sha256: String, threads: usize) -> Result<Loaded, Report> {
+    let mut report = Report::new(name);
     report.source = Some(text);
     let text = report.source.as_deref().unwrap_or_default();
     let raw = match parse_matrix(text, threads) {
@@ -103,8 +137,8 @@ fn validate_text(path: &Path, text: String, sha256: String, threads: usize) -> R
         }
     };
     let source = Source {
-        path: path.to_path_buf(),
-        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        path: name.to_path_buf(),
+        file_name: name.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         sha256,
         text: std::sync::Arc::from(""),
     };
@@ -134,15 +168,6 @@ pub(crate) fn place_of_bad_utf8(valid: &[u8]) -> (u64, u64) {
 /// Reads at most [`MAX_FILE_BYTES`]; a larger file is refused before any parsing.
 #[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
 fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let too_large = |size: u64| {
-        Diagnostic::error(
-            "file-too-large",
-            None,
-            format!("the file is {:.1} MiB; a matrix may be at most 16 MiB", size as f64 / 1_048_576.0),
-        )
-        .subject("file")
-        .help("split the matrix into several files (one per service offer), or shorten it")
-    };
     let file = File::open(path).map_err(|e| {
         Diagnostic::error("read", None, format!("cannot open the file: {e}"))
             .subject("file")
@@ -170,6 +195,18 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     Ok(bytes)
 }
 
+/// The `file-too-large` error for `size` bytes (at least, for a stream cut off one byte past the limit).
+fn too_large(size: u64) -> Diagnostic {
+    let size = if size == MAX_FILE_BYTES + 1 {
+        "more than 16 MiB".to_string()
+    } else {
+        format!("{:.1} MiB", size as f64 / 1_048_576.0)
+    };
+    Diagnostic::error("file-too-large", None, format!("the file is {size}; a matrix may be at most 16 MiB"))
+        .subject("file")
+        .help("split the matrix into several files (one per service offer), or shorten it")
+}
+
 /// The value of the closest `id:` at or above `line` whose key starts at or
 /// left of `column`: structural errors carry no id of their own, and a person
 /// finds the place faster by its id. An `id:` indented deeper than the error
@@ -191,7 +228,8 @@ fn nearest_id(text: &str, line: u64, column: u64) -> Option<String> {
 /// qualifies (see [`split`]), else, or when a half fails, in one piece.
 #[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
 fn parse_matrix(text: &str, threads: usize) -> Result<raw::RawMatrix, Diagnostic> {
-    if let Some((cut, tail)) = split::halves(text).filter(|_| threads >= 2) {
+    // Only cut when there is a second thread: finding the cut reads the whole file.
+    if let Some((cut, tail)) = (threads >= 2).then(|| split::halves(text)).flatten() {
         let (head, rest) = std::thread::scope(|s| {
             let rest = s.spawn(|| parse::<split::Tail>(&tail));
             (parse::<raw::RawMatrix>(&text[..cut]), rest.join())

@@ -12,7 +12,7 @@ use crate::diag::{Diagnostic, Report};
 use crate::fonts;
 use crate::model::{
     AccountableRule, Activity, Date, Lang, Localized, Matrix, Party, Phase, ResponsibleRule, Role, RoleCell,
-    Rules, Section, Source,
+    Rules, RulesOverride, Section, Source,
 };
 
 /// Most parties a matrix may have: one printed column each.
@@ -260,14 +260,15 @@ impl Checker<'_> {
         true
     }
 
-    fn rules(&mut self, raw: &Spanned<RawRules>, base: Rules, subject: &str) -> Rules {
-        let mut rules = base;
+    /// The keys of a `rules:` block that hold valid values, as written; a bad value is reported and left out.
+    fn rules(&mut self, raw: &Spanned<RawRules>, subject: &str) -> RulesOverride {
+        let mut rules = RulesOverride::default();
         let r = &raw.value;
         if let Some(v) = &r.accountable {
             match v.value.as_str() {
-                "exactly-one" => rules.accountable = AccountableRule::ExactlyOne,
-                "at-most-one" => rules.accountable = AccountableRule::AtMostOne,
-                "any" => rules.accountable = AccountableRule::Any,
+                "exactly-one" => rules.accountable = Some(AccountableRule::ExactlyOne),
+                "at-most-one" => rules.accountable = Some(AccountableRule::AtMostOne),
+                "any" => rules.accountable = Some(AccountableRule::Any),
                 other => self.push(
                     Diagnostic::error(
                         "bad-rule",
@@ -281,8 +282,8 @@ impl Checker<'_> {
         }
         if let Some(v) = &r.responsible {
             match v.value.as_str() {
-                "at-least-one" => rules.responsible = ResponsibleRule::AtLeastOne,
-                "any" => rules.responsible = ResponsibleRule::Any,
+                "at-least-one" => rules.responsible = Some(ResponsibleRule::AtLeastOne),
+                "any" => rules.responsible = Some(ResponsibleRule::Any),
                 other => self.push(
                     Diagnostic::error(
                         "bad-rule",
@@ -302,9 +303,9 @@ impl Checker<'_> {
             match (chars.next(), chars.next()) {
                 (Some(c), None) if self.codes.contains(&c) => {
                     if field == "accountable_role" {
-                        rules.accountable_role = c;
+                        rules.accountable_role = Some(c);
                     } else {
-                        rules.responsible_role = c;
+                        rules.responsible_role = Some(c);
                     }
                 }
                 _ => {
@@ -493,7 +494,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     }
 
     let rules = match &raw.rules {
-        Some(r) => c.rules(r, Rules::default(), "matrix rules"),
+        Some(r) => c.rules(r, "matrix rules").apply(Rules::default()),
         None => Rules::default(),
     };
     for (field, code) in
@@ -755,7 +756,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> 
 
     let rules = match &a.rules {
         Some(r) => {
-            let rules = c.rules(r, ctx.rules, &subject);
+            let rules = c.rules(r, &subject);
             c.push(
                 Diagnostic::warning(
                     "rules-override",
@@ -769,7 +770,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> 
         }
         None => None,
     };
-    let effective = rules.unwrap_or(ctx.rules);
+    let effective = rules.map_or(ctx.rules, |o| o.apply(ctx.rules));
     check_rules(c, a, &cells, effective, &subject, ctx.party_index);
     Activity { id: aid, text, roles: cells, note, rules_override: rules }
 }

@@ -1,5 +1,5 @@
 //! Invalid matrices and what `validate` / `generate` say about them, plus a
-//! fuzz harness that feeds mutated matrices to the loader.
+//! fuzz harness that feeds mutated matrices to the loader and to `diff`.
 //!
 //! Every file `tests/fixtures/invalid/<code>--<case>.yaml` breaks exactly one
 //! rule; the test below picks new files up by itself. A line of a fixture that
@@ -586,14 +586,44 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-// Mutated matrices (byte flips, line edits, inserted YAML tokens) never make the loader or the report renderer
-// panic, and every refusal carries at least one error. RACI_FUZZ_CASES sets the number of cases (default 64).
+/// `diff` on a mutant that loaded: against the valid seed it came from (both ways) and against itself, the
+/// comparison, the summary (with and without colours) and the JSON never panic; the JSON parses, holds one
+/// object per change, and a matrix against itself has none.
+fn check_diff(
+    seed: Option<&raci_annex::model::Matrix>,
+    mutant: &raci_annex::model::Matrix,
+) -> Result<(), TestCaseError> {
+    use raci_annex::diff;
+    let same = diff::compare(mutant, mutant);
+    prop_assert!(same.is_empty(), "a matrix differs from itself: {:?}", same);
+    for (old, new) in seed.into_iter().flat_map(|s| [(s, mutant), (mutant, s)]).chain([(mutant, mutant)]) {
+        let changes = diff::compare(old, new);
+        let _ = diff::summary(&new.id, &changes, true);
+        let _ = diff::summary(&new.id, &changes, false);
+        let json = diff::json(old, new, &changes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(v["changes"].as_array().map(Vec::len), Some(changes.len()));
+    }
+    Ok(())
+}
+
+// Mutated matrices (byte flips, line edits, inserted YAML tokens) never make the loader, the report renderer or
+// `diff` panic, and every refusal carries at least one error. RACI_FUZZ_CASES sets the number of cases (default 64).
 #[test]
 fn fuzz_loader_never_panics_on_mutated_matrices() {
     let cases: u32 = std::env::var("RACI_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
     let corpus = corpus();
+    let seeds: Vec<raci_annex::model::Matrix> = corpus[..VALID_SEEDS]
+        .iter()
+        .map(|(name, bytes)| match raci_annex::load::load_bytes(Path::new(name), bytes.clone(), 1) {
+            Ok(l) => l.matrix,
+            Err(r) => panic!("seed {name} does not load:\n{}", r.render()),
+        })
+        .collect();
     let dir = scratch("fuzz");
     let path = dir.join("mutated.yaml");
+    let earlier_path = dir.join("earlier.yaml");
     let outcomes: std::cell::RefCell<BTreeMap<String, u64>> = Default::default();
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     // Valid seeds half the time: their mutants reach the validator's rules more often.
@@ -603,6 +633,18 @@ fn fuzz_loader_never_panics_on_mutated_matrices() {
     let result = runner.run(&strategy, |(which, mutations)| {
         let bytes = mutations.iter().fold(corpus[which].1.clone(), apply);
         std::fs::write(&path, &bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        // An earlier stage of the same mutant (the seed itself after one mutation) as the other side of a diff.
+        let earlier = mutations[..mutations.len() / 2].iter().fold(corpus[which].1.clone(), apply);
+        std::fs::write(&earlier_path, &earlier).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        // The binary on the pair (earlier, mutant): compared (0 or 4) or refused (1), never a panic.
+        let o = run(&dir, &["diff", "earlier.yaml", "mutated.yaml", "--exit-code", "--json"]);
+        prop_assert!(
+            matches!(o.status.code(), Some(0 | 1 | 4)),
+            "diff exited {:?}: {}",
+            o.status.code(),
+            stderr(&o)
+        );
+        prop_assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
         let outcome = match raci_annex::load::load(&path) {
             Ok(l) => {
                 prop_assert!(
@@ -612,6 +654,10 @@ fn fuzz_loader_never_panics_on_mutated_matrices() {
                 );
                 prop_assert!(l.matrix.activity_count() > 0);
                 let _ = l.report.render();
+                check_diff(seeds.get(which), &l.matrix)?;
+                if let Ok(e) = raci_annex::load::load_bytes(Path::new("earlier.yaml"), earlier, 1) {
+                    check_diff(Some(&e.matrix), &l.matrix)?;
+                }
                 "ok".to_string()
             }
             Err(r) => {

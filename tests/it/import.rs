@@ -642,7 +642,9 @@ fn rules_broken_by_the_pages_get_an_override_and_a_warning() {
     let err = stderr(&o);
     assert_eq!(err.matches("warning[rules-override]").count(), 3, "{err}");
     let m = load(&dir.join("out.yaml"));
-    let rules = |id: &str| activity(&m, id).rules_override.map(|r| (r.accountable, r.responsible));
+    let rules = |id: &str| {
+        activity(&m, id).rules_override.map(|o| o.apply(m.rules)).map(|r| (r.accountable, r.responsible))
+    };
     use raci_annex::model::{AccountableRule as A, ResponsibleRule as R};
     assert_eq!(rules("X-P01-01"), Some((A::AtMostOne, R::AtLeastOne)));
     assert_eq!(rules("X-P01-02"), Some((A::Any, R::AtLeastOne)));

@@ -5,11 +5,13 @@
 //! - `import`: `raci-annex import` on real and synthetic pages, its errors, its fuzzer;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
-//! - `csv`, `pdf`, `xlsx`: each format read back.
+//! - `csv`, `pdf`, `xlsx`: each format read back;
+//! - `diff`: `raci-annex diff` on pairs of matrices.
 
 mod support;
 
 mod csv;
+mod diff;
 mod errors;
 mod import;
 mod pdf;
