@@ -216,6 +216,9 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
             }
             pairs.push((mi, l));
         }
+        if opts.formats.contains(&Format::Pdf) {
+            errors.extend(signatures_report(&templates, opts.templates.as_deref(), m));
+        }
     }
     if !errors.is_empty() {
         return Err(Failure::Invalid(errors));
@@ -310,6 +313,33 @@ fn render_and_stage(
         }
     }
     Ok(staged)
+}
+
+/// An error when the layout's `signatures` name a party that `m` does not
+/// declare: its acceptance block would silently lack a signature.
+pub fn signatures_report(templates: &Templates, dir: Option<&Path>, m: &Matrix) -> Option<Report> {
+    let ids = templates.layout.signatures.as_ref()?;
+    let unknown: Vec<&String> = ids.iter().filter(|id| !m.parties.iter().any(|p| &p.id == *id)).collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let path = dir.map_or_else(|| PathBuf::from("layout.yaml"), |d| d.join("layout.yaml"));
+    let mut r = Report::new(&path);
+    let known = m.parties.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ");
+    for id in unknown {
+        r.push(
+            Diagnostic::error(
+                "unknown-party",
+                None,
+                format!("`signatures` lists the party '{id}', which matrix {} does not declare", m.id),
+            )
+            .subject("layout signatures")
+            .help(format!(
+                "list the ids of parties that sign ({known}), or `signatures: []` for no acceptance block"
+            )),
+        );
+    }
+    Some(r)
 }
 
 /// Memory that rendering jobs may hold at once (estimated), so that a large

@@ -1418,3 +1418,65 @@ fn attach_source_embeds_the_matrix_and_the_csv_as_associated_files() {
         String::from_utf8(pdf.stream_bytes(pdf.catalog().get(b"Metadata").expect("XMP"))).expect("UTF-8");
     assert!(xmp.contains("pdfaid:part>2<"), "PDF/A-2a without attachments");
 }
+
+// layout.yaml `signatures`: which parties sign, in that order; `[]` for no
+// acceptance block; a party the matrix does not declare is an error
+// naming it (exit 1, nothing written) rather than a box silently missing.
+#[test]
+fn layout_signatures_choose_who_signs() {
+    use lopdf::Object;
+    let dir = scratch("signatures");
+    let src = llmaas();
+    let run_with = |name: &str, layout: &str| {
+        let tpl = dir.join(name);
+        std::fs::create_dir_all(&tpl).expect("mkdir");
+        std::fs::write(tpl.join("layout.yaml"), layout).expect("layout");
+        let out = dir.join(format!("{name}-out"));
+        let args = [
+            "generate",
+            "-q",
+            "--format",
+            "pdf",
+            "--lang",
+            "en",
+            "--templates",
+            tpl.to_str().expect("utf-8"),
+            "--data",
+            src.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        (run(&dir, &args), out)
+    };
+    let fields = |out: &Path| -> Vec<String> {
+        let pdf = Pdf::open(&out.join("llmaas-en.pdf"));
+        tagged::check_tagged(&pdf, "en", RUNNING, "signatures");
+        let Ok(form) = pdf.catalog().get(b"AcroForm") else { return Vec::new() };
+        let list =
+            pdf.deref(pdf.dict(form).get(b"Fields").expect("/Fields")).as_array().expect("array").clone();
+        list.iter().map(|f| text_string(pdf.dict(f).get(b"T").expect("/T"))).collect()
+    };
+    let (o, out) = run_with("provider-only", "signatures: [provider]\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fields(&out), ["signature-provider"]);
+    let (o, out) = run_with("nobody", "signatures: []\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(fields(&out).is_empty(), "signatures: [] writes no field");
+    let pdf = Pdf::open(&out.join("llmaas-en.pdf"));
+    let s = Strings::load("en");
+    assert!(!pdf.text().contains(&s.acceptance.heading), "signatures: [] writes no acceptance block");
+    assert!(
+        pdf.doc
+            .objects
+            .values()
+            .all(|o| !matches!(o.as_dict().map(|d| d.get(b"FT")), Ok(Ok(Object::Name(_)))))
+    );
+    let (o, out) = run_with("ghost", "signatures: [customer, ghost]\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("layout.yaml") && err.contains("'ghost'") && err.contains("customer, provider"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
