@@ -199,11 +199,13 @@ impl Content {
     /// `BDC`: opens a marked-content sequence of structure type `role`
     /// (`/P <</MCID 3>> BDC`), the `mcid`-th of its page.
     pub fn begin_marked(&mut self, role: &str, mcid: u32) {
+        // Delimiters need no spaces around them: one of these per table cell.
         self.start();
-        self.name(role);
+        self.buf.push(b'/');
+        self.buf.extend_from_slice(role.as_bytes());
         self.buf.extend_from_slice(b"<</MCID ");
-        self.buf.extend_from_slice(mcid.to_string().as_bytes());
-        self.buf.extend_from_slice(b">> BDC");
+        self.buf.extend_from_slice(itoa::Buffer::new().format(mcid).as_bytes());
+        self.buf.extend_from_slice(b">>BDC");
     }
 
     /// `BMC` or `BDC`: opens an artifact, content that is not part of the
@@ -456,7 +458,7 @@ mod tests {
         c.end_marked();
         c.begin_artifact(Some("Footer"));
         c.end_marked();
-        let want = "/TD <</MCID 12>> BDC\nEMC\n/Artifact BMC\nEMC\n/Artifact <</Type /Pagination /Subtype /Footer >> BDC\nEMC";
+        let want = "/TD<</MCID 12>>BDC\nEMC\n/Artifact BMC\nEMC\n/Artifact <</Type /Pagination /Subtype /Footer >> BDC\nEMC";
         assert_eq!(String::from_utf8(c.into_bytes()).expect("ASCII"), want);
     }
 }
