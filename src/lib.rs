@@ -112,7 +112,7 @@ pub fn load_all(paths: &[PathBuf], threads: usize) -> Result<(Vec<Matrix>, Vec<R
             let mut r = Report::new(&m.source.path);
             r.push(
                 Diagnostic::error(
-                    "duplicate-id",
+                    diag::Code::DuplicateId,
                     None,
                     format!("another matrix file already has the id '{}'", m.id),
                 )
@@ -134,7 +134,7 @@ pub fn templates(dir: Option<&Path>) -> Result<Templates, Vec<Report>> {
         Some(d) if !d.is_dir() => {
             let mut r = Report::new(d);
             r.push(
-                Diagnostic::error("template", None, "the templates folder does not exist")
+                Diagnostic::error(diag::Code::Template, None, "the templates folder does not exist")
                     .subject("templates")
                     .help("name a folder holding strings/<lang>.yaml and/or layout.yaml, or leave out --templates"),
             );
@@ -176,7 +176,7 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
                     let mut r = Report::new(&m.source.path);
                     r.push(
                         Diagnostic::error(
-                            "unknown-language",
+                            diag::Code::UnknownLanguage,
                             None,
                             format!("--lang asks for '{l}', which this matrix does not declare"),
                         )
@@ -197,7 +197,7 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
                 let mut r = Report::new(&m.source.path);
                 r.push(
                     Diagnostic::warning(
-                        "no-strings",
+                        diag::Code::NoStrings,
                         None,
                         format!("there are no template strings for '{l}'; labels are printed in English"),
                     )
@@ -285,7 +285,7 @@ fn render_and_stage(
                         return Err(Failure::Invalid(vec![{
                             let mut r = Report::new(Path::new(&f.file_name));
                             r.push(Diagnostic::error(
-                                "duplicate-output",
+                                diag::Code::DuplicateOutput,
                                 None,
                                 "two outputs of this run would have the same name",
                             ));

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
 use super::raw::{RawActivity, RawMatrix, RawRules, RawText};
-use crate::diag::{Diagnostic, Report};
+use crate::diag::{Code, Diagnostic, Report};
 use crate::fonts;
 use crate::model::{
     AccountableRule, Activity, Date, Lang, Localized, Matrix, Party, Phase, ResponsibleRule, Role, RoleCell,
@@ -131,7 +131,7 @@ impl Checker<'_> {
                 let declared = self.declared();
                 self.push(
                     Diagnostic::error(
-                        "unlisted-language",
+                        Code::UnlistedLanguage,
                         at(value),
                         format!("{what} gives a text in '{tag}', which `languages` does not list"),
                     )
@@ -158,7 +158,7 @@ impl Checker<'_> {
             };
             if text.is_empty() {
                 self.push(
-                    Diagnostic::error("empty-text", at(value), format!("{what} is empty in '{tag}'"))
+                    Diagnostic::error(Code::EmptyText, at(value), format!("{what} is empty in '{tag}'"))
                         .subject(subject)
                         .help(format!(
                             "write the '{tag}' text, or remove the entry and every other '{tag}' text with it"
@@ -173,7 +173,7 @@ impl Checker<'_> {
             let lang = &self.languages[i];
             if !raw.value.contains_key(lang.as_str()) {
                 self.push(
-                    Diagnostic::error("missing-translation", at(raw), format!("{what} has no '{lang}' text"))
+                    Diagnostic::error(Code::MissingTranslation, at(raw), format!("{what} has no '{lang}' text"))
                         .subject(subject)
                         .help(format!("add a line `{lang}: \"...\"` with the {lang} translation; every text needs all of: {}", self.declared())),
                 );
@@ -215,7 +215,7 @@ impl Checker<'_> {
             if !ok && seen.insert(c) {
                 self.push(
                     Diagnostic::error(
-                        "missing-glyph",
+                        Code::MissingGlyph,
                         at(at_value),
                         format!(
                             "{what} ('{lang}') contains the character {} (U+{:04X}), which the PDF fonts cannot draw",
@@ -270,7 +270,7 @@ impl Checker<'_> {
                 "any" => rules.accountable = AccountableRule::Any,
                 other => self.push(
                     Diagnostic::error(
-                        "bad-rule",
+                        Code::BadRule,
                         at(v),
                         format!("`accountable: {other}` is not a known rule"),
                     )
@@ -285,7 +285,7 @@ impl Checker<'_> {
                 "any" => rules.responsible = ResponsibleRule::Any,
                 other => self.push(
                     Diagnostic::error(
-                        "bad-rule",
+                        Code::BadRule,
                         at(v),
                         format!("`responsible: {other}` is not a known rule"),
                     )
@@ -311,7 +311,7 @@ impl Checker<'_> {
                     let codes = self.codes.iter().map(char::to_string).collect::<Vec<_>>().join(", ");
                     self.push(
                         Diagnostic::error(
-                            "bad-rule",
+                            Code::BadRule,
                             at(v),
                             format!("`{field}: {}` is not a role code of the legend", v.value),
                         )
@@ -339,7 +339,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     if raw.schema.value != 1 {
         c.push(
             Diagnostic::error(
-                "schema",
+                Code::Schema,
                 at(&raw.schema),
                 format!("`schema: {}` is not supported; this tool reads schema 1", raw.schema.value),
             )
@@ -350,7 +350,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     let id = raw.id.value.clone();
     if !is_lower_id(&id, b"-") || id.len() > MAX_MATRIX_ID {
         c.push(
-            Diagnostic::error("bad-id", at(&raw.id), format!("the matrix id '{id}' is not valid"))
+            Diagnostic::error(Code::BadId, at(&raw.id), format!("the matrix id '{id}' is not valid"))
                 .subject("matrix")
                 .help("use at most 64 lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `llmaas`; it becomes part of every file name"),
         );
@@ -359,7 +359,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     let version = raw.version.value.trim().to_owned();
     if version.is_empty() {
         c.push(
-            Diagnostic::error("empty-text", at(&raw.version), "the version is empty")
+            Diagnostic::error(Code::EmptyText, at(&raw.version), "the version is empty")
                 .subject(&subject_m)
                 .help("write the version in quotes, e.g. `version: \"1.0\"`; it is printed on every output"),
         );
@@ -369,7 +369,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         {
             c.push(
                 Diagnostic::error(
-                    "missing-glyph",
+                    Code::MissingGlyph,
                     at(&raw.version),
                     format!("the version contains the character '{ch}' (U+{:04X}), which the PDF fonts cannot draw", ch as u32),
                 )
@@ -382,7 +382,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     if date.is_none() {
         c.push(
             Diagnostic::error(
-                "bad-date",
+                Code::BadDate,
                 at(&raw.date),
                 format!("'{}' is not a calendar date in the form YYYY-MM-DD", raw.date.value),
             )
@@ -396,13 +396,17 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     for tag in &raw.languages.value {
         match Lang::parse(&tag.value) {
             None => c.push(
-                Diagnostic::error("bad-language", at(tag), format!("'{}' is not a language tag", tag.value))
-                    .subject(&subject_m)
-                    .help("use a two- or three-letter lowercase BCP 47 primary tag, e.g. de, en, fr"),
+                Diagnostic::error(
+                    Code::BadLanguage,
+                    at(tag),
+                    format!("'{}' is not a language tag", tag.value),
+                )
+                .subject(&subject_m)
+                .help("use a two- or three-letter lowercase BCP 47 primary tag, e.g. de, en, fr"),
             ),
             Some(l) if languages.contains(&l) => c.push(
                 Diagnostic::error(
-                    "duplicate-language",
+                    Code::DuplicateLanguage,
                     at(tag),
                     format!("the language '{l}' is listed twice"),
                 )
@@ -414,7 +418,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     }
     if raw.languages.value.is_empty() {
         c.push(
-            Diagnostic::error("bad-language", at(&raw.languages), "`languages` is empty")
+            Diagnostic::error(Code::BadLanguage, at(&raw.languages), "`languages` is empty")
                 .subject(&subject_m)
                 .help("list at least the source language, e.g. `languages: [de, en]`"),
         );
@@ -423,7 +427,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     if source_language.is_none() {
         c.push(
             Diagnostic::error(
-                "source-language",
+                Code::SourceLanguage,
                 at(&raw.source_language),
                 format!("the source language '{}' is not listed in `languages`", raw.source_language.value),
             )
@@ -455,7 +459,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
             _ => {
                 c.push(
                     Diagnostic::error(
-                        "bad-role-code",
+                        Code::BadRoleCode,
                         at(&r.code),
                         format!("the role code '{code_s}' is not one uppercase letter"),
                     )
@@ -468,7 +472,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         if c.codes.contains(&code) {
             c.push(
                 Diagnostic::error(
-                    "duplicate-role",
+                    Code::DuplicateRole,
                     at(&r.code),
                     format!("the role code '{code}' is declared twice"),
                 )
@@ -486,7 +490,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     }
     if raw.roles.value.is_empty() {
         c.push(
-            Diagnostic::error("no-roles", at(&raw.roles), "the legend `roles` is empty")
+            Diagnostic::error(Code::NoRoles, at(&raw.roles), "the legend `roles` is empty")
                 .subject(&subject_m)
                 .help("declare the roles, usually R, A, C and I, each with a name and a description"),
         );
@@ -509,7 +513,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         if !explicit && !c.codes.contains(&code) && !c.codes.is_empty() {
             c.push(
                 Diagnostic::error(
-                    "bad-rule",
+                    Code::BadRule,
                     raw.rules.as_ref().and_then(at).or(at(&raw.roles)),
                     format!("the rules count role '{code}' ({field}), but the legend does not declare it"),
                 )
@@ -525,16 +529,20 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         let pid = p.id.value.clone();
         if !is_lower_id(&pid, b"_-") {
             c.push(
-                Diagnostic::error("bad-id", at(&p.id), format!("the party id '{pid}' is not valid"))
+                Diagnostic::error(Code::BadId, at(&p.id), format!("the party id '{pid}' is not valid"))
                     .subject(format!("party {pid}"))
                     .help("use lowercase letters, digits, '-' and '_', starting with a letter or digit, e.g. `customer`"),
             );
         }
         if parties.iter().any(|q| q.id == pid) {
             c.push(
-                Diagnostic::error("duplicate-id", at(&p.id), format!("the party id '{pid}' is used twice"))
-                    .subject(format!("party {pid}"))
-                    .help("give every party its own id"),
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    at(&p.id),
+                    format!("the party id '{pid}' is used twice"),
+                )
+                .subject(format!("party {pid}"))
+                .help("give every party its own id"),
             );
             continue;
         }
@@ -546,7 +554,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     if n == 0 || n > MAX_PARTIES {
         c.push(
             Diagnostic::error(
-                "party-count",
+                Code::PartyCount,
                 at(&raw.parties),
                 format!("the matrix has {n} parties; it must have 1 to {MAX_PARTIES}"),
             )
@@ -572,7 +580,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         let sid = s.value.clone();
         if !is_lower_id(&sid, b"-") {
             c.push(
-                Diagnostic::error("bad-id", at(s), format!("the {kind} id '{sid}' is not valid"))
+                Diagnostic::error(Code::BadId, at(s), format!("the {kind} id '{sid}' is not valid"))
                     .subject(format!("{kind} {sid}"))
                     .help("use lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `define-needs`"),
             );
@@ -580,7 +588,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         if section_ids.insert(sid.clone(), ()).is_some() {
             c.push(
                 Diagnostic::error(
-                    "duplicate-id",
+                    Code::DuplicateId,
                     at(s),
                     format!("the id '{sid}' is used by another phase or subphase"),
                 )
@@ -630,7 +638,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
             if s.activities.value.is_empty() {
                 c.push(
                     Diagnostic::error(
-                        "empty-section",
+                        Code::EmptySection,
                         at(&s.activities),
                         format!("subphase {} has no activity", sub.id),
                     )
@@ -644,9 +652,15 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
         let in_subs: usize = p.subphases.iter().flatten().map(|s| s.activities.value.len()).sum();
         if own.len() + in_subs == 0 {
             c.push(
-                Diagnostic::error("empty-section", at(&p.id), format!("phase {} has no activity", phase.id))
-                    .subject(format!("phase {}", phase.id))
-                    .help("add at least one activity to the phase or to one of its subphases, or remove the phase"),
+                Diagnostic::error(
+                    Code::EmptySection,
+                    at(&p.id),
+                    format!("phase {} has no activity", phase.id),
+                )
+                .subject(format!("phase {}", phase.id))
+                .help(
+                    "add at least one activity to the phase or to one of its subphases, or remove the phase",
+                ),
             );
         }
         phase.notes = section_notes(&mut c, "phase", &phase.id, p.notes.as_ref());
@@ -654,7 +668,7 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     }
     if raw.phases.value.is_empty() {
         c.push(
-            Diagnostic::error("no-phases", at(&raw.phases), "the matrix has no phase")
+            Diagnostic::error(Code::NoPhases, at(&raw.phases), "the matrix has no phase")
                 .subject(&subject_m)
                 .help("add at least one phase with at least one activity under `phases:`"),
         );
@@ -700,7 +714,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> 
     let subject = format!("activity {aid}");
     if !is_activity_id(&aid) {
         c.push(
-            Diagnostic::error("bad-id", at(&a.id), format!("the activity id '{aid}' is not valid"))
+            Diagnostic::error(Code::BadId, at(&a.id), format!("the activity id '{aid}' is not valid"))
                 .subject(&subject)
                 .help("use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. `LLMAAS-SEC-04`"),
         );
@@ -708,7 +722,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> 
     if !ctx.activity_ids.insert(aid.clone()) {
         c.push(
             Diagnostic::error(
-                "duplicate-id",
+                Code::DuplicateId,
                 at(&a.id),
                 format!("the activity id '{aid}' is used twice in this file"),
             )
@@ -737,7 +751,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> 
                     .collect();
                 c.push(
                     Diagnostic::error(
-                        "unknown-party",
+                        Code::UnknownParty,
                         at(cell).or(at(roles)),
                         format!("the roles name the party '{party}', which `parties` does not declare"),
                     )
@@ -758,7 +772,7 @@ fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> 
             let rules = c.rules(r, ctx.rules, &subject);
             c.push(
                 Diagnostic::warning(
-                    "rules-override",
+                    Code::RulesOverride,
                     at(r),
                     format!("this activity overrides the matrix rules ({})", describe_rules(&r.value)),
                 )
@@ -802,7 +816,7 @@ fn role_cell(c: &mut Checker<'_>, cell: &Spanned<Option<String>>, subject: &str,
         match c.codes.iter().position(|&k| k == up) {
             Some(i) if held[i] => c.push(
                 Diagnostic::error(
-                    "repeated-role",
+                    Code::RepeatedRole,
                     at(cell),
                     format!("party {party} holds '{up}' twice in '{raw}'"),
                 )
@@ -814,7 +828,7 @@ fn role_cell(c: &mut Checker<'_>, cell: &Spanned<Option<String>>, subject: &str,
                 let codes = c.codes.iter().map(char::to_string).collect::<Vec<_>>().join(", ");
                 c.push(
                     Diagnostic::error(
-                        "unknown-role",
+                        Code::UnknownRole,
                         at(cell),
                         format!(
                             "party {party} has the role letter '{ch}', which the legend does not declare"
@@ -889,12 +903,12 @@ fn check_rules(
                 ),
             )
         };
-        c.push(Diagnostic::error("accountable-count", place, msg).subject(subject).help(help));
+        c.push(Diagnostic::error(Code::AccountableCount, place, msg).subject(subject).help(help));
     }
     let r = rules.responsible_role;
     if rules.responsible == ResponsibleRule::AtLeastOne && holders(r).is_empty() {
         c.push(
-            Diagnostic::error("responsible-missing", place, format!("no party holds '{r}' (responsible); at least one must"))
+            Diagnostic::error(Code::ResponsibleMissing, place, format!("no party holds '{r}' (responsible); at least one must"))
                 .subject(subject)
                 .help(format!("give '{r}' to the party that carries the activity out; if that is intended, add `rules: {{responsible: any}}` to this activity")),
         );
@@ -916,7 +930,7 @@ mod tests {
     }
 
     /// Parses and validates `yaml`, returning the codes of every error found.
-    fn error_codes(yaml: &str) -> Vec<&'static str> {
+    fn error_codes(yaml: &str) -> Vec<Code> {
         let mut report = Report::new(std::path::Path::new("t.yaml"));
         let raw = match super::super::parse::<RawMatrix>(yaml) {
             Ok(r) => r,
@@ -946,8 +960,8 @@ mod tests {
                  \x20     - {{id: A-2, text: {{en: X, {b}}}, roles: {{c: RA}}}}\n"
             )
         };
-        assert_eq!(error_codes(&yaml("fr: x", "fr: y")), Vec::<&str>::new());
-        assert_eq!(error_codes(&yaml("fr:", "fr: ~")), ["empty-text", "empty-text"]);
+        assert_eq!(error_codes(&yaml("fr: x", "fr: y")), Vec::<Code>::new());
+        assert_eq!(error_codes(&yaml("fr:", "fr: ~")), [Code::EmptyText, Code::EmptyText]);
     }
 
     #[test]

@@ -623,7 +623,7 @@ fn fuzz_loader_never_panics_on_mutated_matrices() {
                     .find(|d| d.severity == raci_annex::diag::Severity::Error)
                     .unwrap()
                     .code
-                    .into()
+                    .to_string()
             }
         };
         *outcomes.borrow_mut().entry(outcome).or_default() += 1;

@@ -2,11 +2,15 @@
 //!
 //! The loader never stops at the first broken rule: it collects every
 //! [`Diagnostic`] of a file into a [`Report`], which the binary prints once.
-//! Tests match on [`Diagnostic::code`]; the wording is for people in legal
-//! and may keep improving.
+//! Tests and pipelines match on [`Diagnostic::code`] (a [`Code`]); the
+//! wording is for people in legal and may keep improving.
+
+mod code;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+pub use code::Code;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,14 +26,16 @@ pub enum Severity {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
-    /// A stable kebab-case code, e.g. `accountable-count`.
-    pub code: &'static str,
+    /// The stable code, printed in kebab-case, e.g. `accountable-count`.
+    pub code: Code,
     /// 1-based line, when the place is known.
     pub line: Option<u64>,
     /// 1-based column, when the place is known.
     pub column: Option<u64>,
-    /// What the finding is about, e.g. `activity LLMAAS-SEC-04`.
+    /// What the finding is about, as printed, e.g. `activity LLMAAS-SEC-04`.
     pub subject: Option<String>,
+    /// The id the subject names (`LLMAAS-SEC-04`), when it names one.
+    pub id: Option<String>,
     /// What is wrong, in plain words.
     pub message: String,
     /// What to do about it.
@@ -38,26 +44,43 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at an optional (line, column).
-    pub fn error(code: &'static str, at: Option<(u64, u64)>, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, at: Option<(u64, u64)>, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.severity(), Severity::Error, "{code} is a warning");
+        Diagnostic::new(Severity::Error, code, at, message.into())
+    }
+
+    /// A warning at an optional (line, column).
+    pub fn warning(code: Code, at: Option<(u64, u64)>, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.severity(), Severity::Warning, "{code} is an error");
+        Diagnostic::new(Severity::Warning, code, at, message.into())
+    }
+
+    fn new(severity: Severity, code: Code, at: Option<(u64, u64)>, message: String) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             code,
             line: at.map(|a| a.0),
             column: at.map(|a| a.1),
             subject: None,
-            message: message.into(),
+            id: None,
+            message,
             help: String::new(),
         }
     }
 
-    /// A warning at an optional (line, column).
-    pub fn warning(code: &'static str, at: Option<(u64, u64)>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, at, message) }
-    }
-
-    /// Names the activity, phase or party the finding is about.
+    /// Names what the finding is about when that has no id: `legend`, `file`.
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
         self.subject = Some(subject.into());
+        self
+    }
+
+    /// Names the thing the finding is about by its kind and id, printed
+    /// `KIND ID` (`activity LLMAAS-SEC-04`, `near id S-RUN-01`); machine
+    /// formats give the id on its own.
+    pub fn about(mut self, kind: &str, id: impl Into<String>) -> Self {
+        let id = id.into();
+        self.subject = Some(format!("{kind} {id}"));
+        self.id = Some(id);
         self
     }
 
@@ -153,12 +176,12 @@ mod tests {
         let mut r = Report::new(Path::new("data/x.yaml"));
         r.source = Some("a: 1\n  customer: RX\n".into());
         r.push(
-            Diagnostic::error("unknown-role-letter", Some((2, 13)), "letter X is not in the legend")
-                .subject("activity A-1")
+            Diagnostic::error(Code::UnknownRole, Some((2, 13)), "letter X is not in the legend")
+                .about("activity", "A-1")
                 .help("use R, A, C or I"),
         );
         let text = r.render();
-        assert!(text.starts_with("error[unknown-role-letter]: data/x.yaml:2:13: activity A-1: letter X"));
+        assert!(text.starts_with("error[unknown-role]: data/x.yaml:2:13: activity A-1: letter X"));
         assert!(text.contains("2 |   customer: RX\n  |             ^"), "{text}");
         assert!(text.contains("= help: use R, A, C or I"));
     }
