@@ -192,47 +192,6 @@ fn every_invalid_fixture_is_refused_with_its_code_place_and_id() {
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
 }
 
-// The codes the format defines are each covered by at least one invalid fixture (or by a test generating the file).
-#[test]
-fn invalid_fixtures_cover_every_error_code() {
-    let codes = [
-        "yaml-syntax",
-        "wrong-type",
-        "unknown-field",
-        "missing-field",
-        "duplicate-key",
-        "too-deep",
-        "alias-budget",
-        "schema",
-        "bad-id",
-        "bad-date",
-        "bad-language",
-        "duplicate-language",
-        "source-language",
-        "unlisted-language",
-        "missing-translation",
-        "empty-text",
-        "missing-glyph",
-        "bad-role-code",
-        "duplicate-role",
-        "no-roles",
-        "bad-rule",
-        "party-count",
-        "duplicate-id",
-        "unknown-party",
-        "unknown-role",
-        "repeated-role",
-        "accountable-count",
-        "responsible-missing",
-        "empty-section",
-        "no-phases",
-    ];
-    let files = invalid_fixtures();
-    let missing: Vec<&str> =
-        codes.iter().copied().filter(|c| !files.iter().any(|f| f.contains(&format!("/{c}--")))).collect();
-    assert!(missing.is_empty(), "no fixture for: {missing:?}");
-}
-
 // A file with three independently broken activities gets all three errors in one run.
 #[test]
 fn reports_every_error_of_a_file_in_one_run() {

@@ -2,12 +2,14 @@
 //! `raci-annex` binary on fixtures and reads its outputs back with
 //! independent readers. Where a new test belongs:
 //! - `errors`: invalid matrices and what `validate` / `generate` say about them;
+//! - `codes`: every diagnostic code documented and produced;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
 //! - `csv`, `pdf`, `xlsx`: each format read back.
 
 mod support;
 
+mod codes;
 mod csv;
 mod errors;
 mod pdf;
