@@ -22,6 +22,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Check matrix files without writing anything.
     Validate(ValidateArgs),
+    /// Print the JSON Schema of the matrix format, for editors and CI.
+    Schema,
 }
 
 /// Options of `generate`.

@@ -2,6 +2,7 @@
 //! reports once, at the edge, with the exit status of cli.md
 //! (0 ok, 1 invalid input, 2 usage, 3 outputs not writable).
 
+mod authoring;
 mod cli;
 
 use std::io::Write;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(a) => validate(&a.paths),
         Command::Generate(a) => generate(a),
+        Command::Schema => authoring::schema(),
     }
 }
 

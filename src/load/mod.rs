@@ -6,6 +6,7 @@
 //! rule of `matrix-format.md`, collecting all findings in one [`Report`].
 
 mod raw;
+pub mod schema;
 mod split;
 pub mod validate;
 

@@ -1,11 +1,11 @@
 //! Raw YAML -> validated [`Matrix`]: one function per rule of
 //! `matrix-format.md`.
 //!
-//! [`validate`] calls the rules in the order their findings are reported:
+//! `validate` calls the rules in the order their findings are reported:
 //! the header fields, the languages, the texts about the matrix, the legend,
 //! the rules, the parties, then phase by phase each section and activity.
 //! Each rule is a function that reads its part of the raw matrix and a
-//! small [`Context`] (the report, the declared languages, the legend's
+//! small `Context` (the report, the declared languages, the legend's
 //! codes), pushes a [`Diagnostic`] for whatever is wrong and carries on, so
 //! that a file with several mistakes is reported whole in one run; it
 //! returns its part of the model. A new rule is one more function, called
@@ -37,8 +37,36 @@ fn at<T>(s: &Spanned<T>) -> Option<(u64, u64)> {
     (l.line() > 0).then(|| (l.line(), l.column()))
 }
 
+/// The pattern of matrix, phase and subphase ids, as the JSON Schema writes
+/// it ([`is_lower_id`] with `-`; a test of `schema` holds them together).
+pub(super) const LOWER_ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]*$";
+/// The pattern of party ids ([`is_lower_id`] with `_` and `-`).
+pub(super) const PARTY_ID_PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
+/// The pattern of activity ids ([`is_activity_id`]).
+pub(super) const ACTIVITY_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+/// The words of the `accountable` rule, in the order the help lists them.
+pub(super) const ACCOUNTABLE_RULES: [(&str, AccountableRule); 3] = [
+    ("exactly-one", AccountableRule::ExactlyOne),
+    ("at-most-one", AccountableRule::AtMostOne),
+    ("any", AccountableRule::Any),
+];
+/// The words of the `responsible` rule.
+pub(super) const RESPONSIBLE_RULES: [(&str, ResponsibleRule); 2] =
+    [("at-least-one", ResponsibleRule::AtLeastOne), ("any", ResponsibleRule::Any)];
+
+/// The rule `word` names in `table`.
+fn rule_of<R: Copy>(table: &[(&str, R)], word: &str) -> Option<R> {
+    table.iter().find(|(w, _)| *w == word).map(|(_, r)| *r)
+}
+
+/// The words of `table`, for a help line: `exactly-one, at-most-one, any`.
+fn words<R>(table: &[(&str, R)]) -> String {
+    table.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(", ")
+}
+
 /// `[a-z0-9]` then `[a-z0-9<extra>]*`.
-fn is_lower_id(s: &str, extra: &[u8]) -> bool {
+pub(super) fn is_lower_id(s: &str, extra: &[u8]) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
@@ -46,7 +74,7 @@ fn is_lower_id(s: &str, extra: &[u8]) -> bool {
 }
 
 /// `[A-Za-z0-9][A-Za-z0-9._-]*`.
-fn is_activity_id(s: &str) -> bool {
+pub(super) fn is_activity_id(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b[0].is_ascii_alphanumeric()
@@ -320,29 +348,26 @@ impl Context<'_> {
         let mut rules = base;
         let r = &raw.value;
         if let Some(v) = &r.accountable {
-            match v.value.as_str() {
-                "exactly-one" => rules.accountable = AccountableRule::ExactlyOne,
-                "at-most-one" => rules.accountable = AccountableRule::AtMostOne,
-                "any" => rules.accountable = AccountableRule::Any,
-                other => self.report(
+            match rule_of(&ACCOUNTABLE_RULES, &v.value) {
+                Some(rule) => rules.accountable = rule,
+                None => self.report(
                     Code::BadRule,
                     at(v),
                     about,
-                    format!("`accountable: {other}` is not a known rule"),
-                    "write one of: exactly-one, at-most-one, any",
+                    format!("`accountable: {}` is not a known rule", v.value),
+                    format!("write one of: {}", words(&ACCOUNTABLE_RULES)),
                 ),
             }
         }
         if let Some(v) = &r.responsible {
-            match v.value.as_str() {
-                "at-least-one" => rules.responsible = ResponsibleRule::AtLeastOne,
-                "any" => rules.responsible = ResponsibleRule::Any,
-                other => self.report(
+            match rule_of(&RESPONSIBLE_RULES, &v.value) {
+                Some(rule) => rules.responsible = rule,
+                None => self.report(
                     Code::BadRule,
                     at(v),
                     about,
-                    format!("`responsible: {other}` is not a known rule"),
-                    "write one of: at-least-one, any",
+                    format!("`responsible: {}` is not a known rule", v.value),
+                    format!("write one of: {}", words(&RESPONSIBLE_RULES)),
                 ),
             }
         }

@@ -3,12 +3,14 @@
 //! independent readers. Where a new test belongs:
 //! - `errors`: invalid matrices and what `validate` / `generate` say about them;
 //! - `codes`: every diagnostic code documented and produced;
+//! - `authoring`: the JSON Schema;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
 //! - `csv`, `pdf`, `xlsx`: each format read back.
 
 mod support;
 
+mod authoring;
 mod codes;
 mod csv;
 mod errors;
