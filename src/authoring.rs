@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+
 /// Writes `bytes` to standard output; exit status 3 (cli.md: outputs not
 /// writable) when that fails, e.g. on a full disk.
 fn emit(bytes: &[u8]) -> ExitCode {

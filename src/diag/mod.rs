@@ -3,9 +3,12 @@
 //! The loader never stops at the first broken rule: it collects every
 //! [`Diagnostic`] of a file into a [`Report`], which the binary prints once.
 //! Tests and pipelines match on [`Diagnostic::code`] (a [`Code`]); the
-//! wording is for people in legal and may keep improving.
+//! wording is for people in legal and may keep improving. A report prints
+//! for people ([`Report::render`]) or for machines (`machine.rs`: JSON
+//! lines, GitHub workflow commands).
 
 mod code;
+mod machine;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

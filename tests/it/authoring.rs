@@ -1,12 +1,17 @@
 //! The tools for the people who write matrices (`../shared/spec/authoring.md`):
 //! `raci-annex schema` checked against the fixtures with an independent JSON
-//! Schema validator.
+//! Schema validator, and `validate --message-format json|github` against the
+//! human messages.
 
 use std::path::Path;
+use std::process::Output;
 
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use raci_annex::diag::Severity;
 use serde_json::Value;
 
-use crate::support::{fixture, list, llmaas, root, run, stderr};
+use crate::errors::{VALID_SEEDS, apply, corpus, mutation};
+use crate::support::{fixture, list, llmaas, root, run, scratch, stderr, stdout};
 
 /// The schema as `raci-annex schema` prints it.
 fn schema() -> Value {
@@ -118,4 +123,157 @@ fn schema_refuses_each_invalid_fixture_whose_defect_it_can_express() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(refused >= 25, "only {refused} fixtures refused");
+}
+
+/// One human header, `kind[code]: file[:line:column]: subject: message`, split up.
+struct Header {
+    severity: String,
+    code: String,
+    place: Option<(u64, u64)>,
+    rest: String,
+}
+
+fn headers(text: &str, file: &str) -> Vec<Header> {
+    text.lines()
+        .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+        .map(|l| {
+            let (severity, after) = l.split_once('[').unwrap();
+            let (code, after) = after.split_once("]: ").unwrap();
+            let after = after.strip_prefix(file).unwrap_or_else(|| panic!("`{l}` does not name {file}"));
+            let (place, rest) = match after.strip_prefix(": ") {
+                Some(rest) => (None, rest),
+                None => {
+                    let (l, after) = after[1..].split_once(':').unwrap();
+                    let (c, rest) = after.split_once(": ").unwrap();
+                    (Some((l.parse().unwrap(), c.parse().unwrap())), rest)
+                }
+            };
+            Header { severity: severity.into(), code: code.into(), place, rest: rest.into() }
+        })
+        .collect()
+}
+
+/// Subjects that name no id: a JSON diagnostic about them has `"id": null`.
+const ID_LESS: &[&str] = &["file", "folder", "legend", "matrix", "matrix rules", "template", "templates"];
+
+/// Checks that the JSON lines say what the human headers say: same findings
+/// in the same order, same code, severity, place, message, and the id the
+/// subject names. Returns what differs.
+fn compare(human: &[Header], json: &[Value], file: &str) -> Vec<String> {
+    let diags: Vec<&Value> = json.iter().filter(|d| d["type"] == "diagnostic").collect();
+    let mut problems = Vec::new();
+    if diags.len() != human.len() {
+        problems.push(format!("{} JSON diagnostics, {} human ones", diags.len(), human.len()));
+    }
+    for (h, d) in human.iter().zip(&diags) {
+        let place = match (&d["line"], &d["column"]) {
+            (Value::Null, Value::Null) => None,
+            (l, c) => Some((l.as_u64().unwrap_or(0), c.as_u64().unwrap_or(0))),
+        };
+        let message = d["message"].as_str().unwrap_or_default();
+        let subject = h
+            .rest
+            .strip_suffix(message.lines().next().unwrap_or_default())
+            .and_then(|s| s.strip_suffix(": "));
+        let id_ok = match (subject, d["id"].as_str()) {
+            (Some(s), Some(id)) => s.ends_with(&format!(" {id}")),
+            (Some(s), None) => ID_LESS.contains(&s),
+            (None, _) => false,
+        };
+        if d["code"] != h.code.as_str()
+            || d["severity"] != h.severity.as_str()
+            || place != h.place
+            || !id_ok
+            || d["file"] != file
+        {
+            problems
+                .push(format!("JSON {d} for human `{}[{}]: {:?}: {}`", h.severity, h.code, h.place, h.rest));
+        }
+    }
+    let summary = json.last();
+    let errors = human.iter().filter(|h| h.severity == "error").count();
+    let want = serde_json::json!({"type": "file", "file": file, "ok": errors == 0, "errors": errors, "warnings": human.len() - errors});
+    if summary != Some(&want) {
+        problems.push(format!("last line {summary:?}, expected {want}"));
+    }
+    problems
+}
+
+fn json_lines(o: &Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+// For every fixture (each code the loader and validator report has one), `--message-format json` gives
+// the code, severity, line, column, message and id of each human message, in order, with the same exit
+// status, nothing on stderr, and the file summary; `github` gives one command per finding on its line.
+#[test]
+fn json_and_github_formats_say_what_the_human_messages_say() {
+    let mut files: Vec<String> = Vec::new();
+    for sub in ["invalid", "multi", "valid"] {
+        files.extend(list(&fixture(sub)).into_iter().map(|n| format!("tests/fixtures/{sub}/{n}")));
+    }
+    files.push("tests/fixtures/no-such.yaml".into());
+    let mut problems = Vec::new();
+    for rel in &files {
+        let human = run(&root(), &["validate", rel]);
+        let json = run(&root(), &["validate", "--message-format", "json", rel]);
+        let github = run(&root(), &["validate", "--message-format", "github", rel]);
+        let hs = headers(&stderr(&human), rel);
+        if json.status.code() != human.status.code() || github.status.code() != human.status.code() {
+            problems
+                .push(format!("{rel}: exit {:?} / {:?} / {:?}", human.status, json.status, github.status));
+        }
+        if !stderr(&json).is_empty() {
+            problems.push(format!("{rel}: json wrote to stderr: {}", stderr(&json)));
+        }
+        problems.extend(compare(&hs, &json_lines(&json), rel).into_iter().map(|p| format!("{rel}: {p}")));
+        let commands: Vec<String> =
+            stdout(&github).lines().filter(|l| l.starts_with("::")).map(str::to_owned).collect();
+        if commands.len() != hs.len() {
+            problems.push(format!("{rel}: {} commands for {} findings", commands.len(), hs.len()));
+        }
+        for (h, c) in hs.iter().zip(&commands) {
+            let place = h.place.map(|(l, c)| format!(",line={l},col={c}")).unwrap_or_default();
+            let want = format!("::{} file={rel}{place},title={}::", h.severity, h.code);
+            if !c.starts_with(&want) || !c.contains(&h.rest.replace('%', "%25")) {
+                problems.push(format!("{rel}: `{c}` for `{want}` {}", h.rest));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// On mutated matrices (the loader fuzzer's mutations), the JSON lines of each report say what its human
+// rendering says. RACI_FUZZ_CASES sets the number of cases (default 64).
+#[test]
+fn json_lines_match_the_human_report_on_mutated_matrices() {
+    let cases: u32 = std::env::var("RACI_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
+    let corpus = corpus();
+    let dir = scratch("json-fuzz");
+    let path = dir.join("mutated.yaml");
+    let file = path.display().to_string();
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let seed = proptest::prop_oneof![0..VALID_SEEDS, 0..corpus.len()];
+    let strategy = (seed, proptest::collection::vec(mutation(), 1..4));
+    let result = runner.run(&strategy, |(which, mutations)| {
+        let bytes = mutations.iter().fold(corpus[which].1.clone(), apply);
+        std::fs::write(&path, &bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let report = match raci_annex::load::load(&path) {
+            Ok(l) => l.report,
+            Err(r) => r,
+        };
+        let json: Vec<Value> =
+            report.to_json_lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let problems = compare(&headers(&report.render(), &file), &json, &file);
+        proptest::prop_assert!(problems.is_empty(), "{}", problems.join("\n"));
+        let errors = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        proptest::prop_assert_eq!(&json.last().unwrap()["errors"], &Value::from(errors));
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }

@@ -439,7 +439,7 @@ const TOKENS: &[&str] = &[
 
 /// One change to a matrix file. Positions are `Index` values, scaled to the file at hand.
 #[derive(Clone, Debug)]
-enum Mutation {
+pub(crate) enum Mutation {
     FlipByte(Index, u8),
     DeleteLine(Index),
     DuplicateLine(Index),
@@ -452,7 +452,7 @@ enum Mutation {
 
 /// Weighted so that most mutants stay UTF-8 and get past the parser: flipping low bits keeps
 /// ASCII ASCII; raw byte insertions (mostly `encoding` errors) are rare.
-fn mutation() -> impl Strategy<Value = Mutation> {
+pub(crate) fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         3 => (any::<Index>(), 1..=127u8).prop_map(|(i, x)| Mutation::FlipByte(i, x)),
         2 => any::<Index>().prop_map(Mutation::DeleteLine),
@@ -480,7 +480,7 @@ fn line_range(b: &[u8], i: &Index) -> std::ops::Range<usize> {
     starts[k]..end
 }
 
-fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
+pub(crate) fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
     if b.is_empty() {
         return b;
     }
@@ -531,10 +531,10 @@ fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
 }
 
 /// Number of valid files at the start of [`corpus`].
-const VALID_SEEDS: usize = 3;
+pub(crate) const VALID_SEEDS: usize = 3;
 
 /// Every matrix the fuzzer starts from: the valid ones first (canonical, small, full), then every fixture.
-fn corpus() -> Vec<(String, Vec<u8>)> {
+pub(crate) fn corpus() -> Vec<(String, Vec<u8>)> {
     let mut files = vec![llmaas(), fixture("valid/small.yaml"), fixture("valid/full.yaml")];
     for sub in ["invalid", "multi"] {
         files.extend(list(&fixture(sub)).into_iter().map(|n| fixture(sub).join(n)));
