@@ -24,6 +24,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the matrix format, for editors and CI.
     Schema,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff; view it with `man -l -`).
+    Manpage,
 }
 
 /// Options of `generate`.
@@ -78,4 +82,12 @@ pub enum MessageFormat {
     Json,
     /// GitHub Actions workflow commands, on standard output.
     Github,
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -35,6 +35,8 @@ fn main() -> ExitCode {
         Command::Validate(a) => validate(&a.paths, a.message_format),
         Command::Generate(a) => generate(a),
         Command::Schema => authoring::schema(),
+        Command::Completions(a) => authoring::completions(a.shell),
+        Command::Manpage => authoring::manpage(),
     }
 }
 

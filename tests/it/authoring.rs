@@ -1,7 +1,7 @@
 //! The tools for the people who write matrices (`../shared/spec/authoring.md`):
 //! `raci-annex schema` checked against the fixtures with an independent JSON
-//! Schema validator, and `validate --message-format json|github` against the
-//! human messages.
+//! Schema validator, `validate --message-format json|github` against the
+//! human messages, and the completions and manual page against `--help`.
 
 use std::path::Path;
 use std::process::Output;
@@ -276,4 +276,60 @@ fn json_lines_match_the_human_report_on_mutated_matrices() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// The subcommands `raci-annex --help` lists.
+fn subcommands() -> Vec<String> {
+    let help = stdout(&run(&root(), &["--help"]));
+    let section = help.split("Commands:").nth(1).expect("a Commands: section");
+    let section = section.split("\n\n").next().unwrap_or_default();
+    section
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+// `completions SHELL` for every shell and `manpage` name every subcommand `--help` lists; the bash script
+// parses; an unknown shell is a usage error.
+#[test]
+fn completions_and_manual_page_cover_every_subcommand_of_help() {
+    let subs = subcommands();
+    for expected in ["generate", "validate", "schema", "completions", "manpage"] {
+        assert!(subs.iter().any(|s| s == expected), "{expected} not in --help: {subs:?}");
+    }
+    let dir = scratch("completions");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = run(&root(), &["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for sub in &subs {
+            assert!(script.contains(sub.as_str()), "{shell}: no {sub}");
+        }
+        std::fs::write(dir.join(shell), &o.stdout).unwrap();
+    }
+    if Path::new("/bin/bash").exists() {
+        let o = std::process::Command::new("/bin/bash").arg("-n").arg(dir.join("bash")).output().unwrap();
+        assert!(o.status.success(), "bash -n: {}", stderr(&o));
+    }
+    let o = run(&root(), &["manpage"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.contains("\n.TH raci-annex 1 "), "{page}");
+    for sub in &subs {
+        let heading = format!(".SH \"RACI-ANNEX {}\"", sub.to_uppercase());
+        assert!(page.contains(&heading), "no {heading}");
+    }
+    // groff, where installed, formats the page without a warning (`man -l` uses it).
+    if Path::new("/usr/bin/groff").exists() {
+        std::fs::write(dir.join("raci-annex.1"), &o.stdout).unwrap();
+        let g = std::process::Command::new("/usr/bin/groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .arg(dir.join("raci-annex.1"))
+            .output()
+            .unwrap();
+        assert!(g.status.success() && g.stderr.is_empty(), "groff: {}", stderr(&g));
+    }
+    assert_eq!(run(&root(), &["completions", "tcsh"]).status.code(), Some(2));
 }

@@ -3,7 +3,7 @@
 //! independent readers. Where a new test belongs:
 //! - `errors`: invalid matrices and what `validate` / `generate` say about them;
 //! - `codes`: every diagnostic code documented and produced;
-//! - `authoring`: the JSON Schema, the machine-readable diagnostics;
+//! - `authoring`: the JSON Schema, the machine-readable diagnostics, completions and manual page;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
 //! - `csv`, `pdf`, `xlsx`: each format read back.
