@@ -3,7 +3,7 @@
 //! A code is what people search for in `docs/matrix-format.md` and what
 //! pipelines match on (`validate --message-format json`); the wording of a
 //! message may keep improving, its code does not change. Every code is listed
-//! once, in [`codes!`] below, with its kebab-case name, its severity and one
+//! once, in `codes!` below, with its kebab-case name, its severity and one
 //! line saying what it means; the end-to-end tests check that each has a row
 //! in the documentation and a fixture or a run that produces it.
 

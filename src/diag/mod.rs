@@ -130,13 +130,19 @@ impl Report {
     /// quoted source line with a caret, and the help line.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        // The source's lines, split once: a thousand findings in a 15 MB
+        // file would otherwise each scan it from the top.
+        let lines: Vec<&str> = match &self.source {
+            Some(src) if self.diagnostics.iter().any(|d| d.line.is_some()) => src.lines().collect(),
+            _ => Vec::new(),
+        };
         for d in &self.diagnostics {
-            self.render_one(d, &mut out);
+            self.render_one(d, &lines, &mut out);
         }
         out
     }
 
-    fn render_one(&self, d: &Diagnostic, out: &mut String) {
+    fn render_one(&self, d: &Diagnostic, lines: &[&str], out: &mut String) {
         let kind = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -147,9 +153,9 @@ impl Report {
         };
         let subject = d.subject.as_deref().map(|s| format!("{s}: ")).unwrap_or_default();
         let _ = writeln!(out, "{kind}[{}]: {place}: {subject}{}", d.code, d.message);
-        let quoted = match (&self.source, d.line, d.column) {
-            (Some(src), Some(line), Some(col)) => {
-                line.checked_sub(1).and_then(|i| src.lines().nth(i as usize)).map(|t| (t, line, col))
+        let quoted = match (d.line, d.column) {
+            (Some(line), Some(col)) => {
+                line.checked_sub(1).and_then(|i| lines.get(i as usize)).map(|t| (*t, line, col))
             }
             _ => None,
         };
