@@ -9,8 +9,10 @@
 #
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
-# one phase, and over 40 phases; "" to skip), BENCH (the shared bench
-# folder), VENV, DATA, OUT.
+# one phase, and over 40 phases; "" to skip), AUTHORING (the size of the
+# matrix that `validate --message-format json` checks with 1,000 errors put
+# in by scripts/inject-errors.py, and `schema`; default 35000, "" to skip),
+# BENCH (the shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +21,7 @@ BENCH=${BENCH:-$ROOT/../shared/bench}
 SIZES=${SIZES:-"24 1000 10000"}
 BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
+AUTHORING=${AUTHORING-35000}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -35,7 +38,7 @@ TOOL=$ROOT/target/release/raci-annex
 "$VENV/bin/pip" install -q -r "$BENCH/requirements.txt"
 PY=$VENV/bin/python
 mkdir -p "$DATA" "$OUT"
-for n in $SIZES $BIG; do
+for n in $SIZES $BIG $AUTHORING; do
   [ -s "$DATA/n$n.yaml" ] || "$PY" "$BENCH/scale.py" --src data/llmaas.yaml --n "$n" --langs $LANGS --out "$DATA/n$n.yaml"
 done
 # The same 10,000 activities in one phase (one 300-page table, one
@@ -99,4 +102,19 @@ if [ -n "$BIG" ]; then
   echo "Largest input the 16 MiB limit admits ($(du -h "$DATA/n$BIG.yaml" | cut -f1)), all formats, 3 languages:"
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
     "$TOOL" generate --quiet --data "$DATA/n$BIG.yaml" --out "$OUT/t" --lang $LANGS | tee "$OUT/big.txt"
+fi
+
+# The authoring tools (docs/performance.md, "Validation for CI and the
+# schema"): validate --message-format json on a large matrix with 1,000
+# errors (target < 1 s), and schema (target < 10 ms).
+if [ -n "$AUTHORING" ]; then
+  errors=$DATA/n$AUTHORING-e1000.yaml
+  [ -s "$errors" ] || "$PY" scripts/inject-errors.py --src "$DATA/n$AUTHORING.yaml" --errors 1000 --out "$errors"
+  echo
+  echo "validate --message-format json, $AUTHORING activities with 1,000 errors (exit status 1 expected):"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
+    "$TOOL" validate --message-format json "$errors" | tee "$OUT/validate-json.txt"
+  echo
+  echo "schema:"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- "$TOOL" schema | tee "$OUT/schema.txt"
 fi
