@@ -13,7 +13,10 @@
 # one phase, and over 40 phases; "" to skip), IMPORT (the `import` of the
 # five network-vpc pages; "" to skip, default 1), DIFF (the size whose two
 # versions `diff --json` compares against GNU `diff -u`, default 35000; ""
-# to skip), BENCH (the shared bench folder), VENV, DATA, OUT.
+# to skip), AUTHORING (the size of the matrix that `validate
+# --message-format json` checks with 1,000 errors put in by
+# scripts/inject-errors.py, and `schema`; default 35000, "" to skip),
+# BENCH (the shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,6 +27,7 @@ BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
 IMPORT=${IMPORT-1}
 DIFF=${DIFF-35000}
+AUTHORING=${AUTHORING-35000}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -44,7 +48,7 @@ else # only the diff block and the largest input: PyYAML for the generators
 fi
 PY=$VENV/bin/python
 mkdir -p "$DATA" "$OUT"
-for n in $SIZES $BIG $DIFF; do
+for n in $SIZES $BIG $DIFF $AUTHORING; do
   [ -s "$DATA/n$n.yaml" ] || "$PY" "$BENCH/scale.py" --src data/llmaas.yaml --n "$n" --langs $LANGS --out "$DATA/n$n.yaml"
 done
 # The same 10,000 activities in one phase (one 300-page table, one
@@ -142,4 +146,19 @@ if [ -n "$DIFF" ]; then
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '| diff --json, two versions | %s | %s s | %s s | %s× | %.2f× | ≤ 3× | %s MiB |\n' "$DIFF" "$a" "$b" "$ratio" \
     "$(python3 -c "print(float('$a')/float('$b'))")" "$peak"
+fi
+
+# The authoring tools (docs/performance.md, "Validation for CI and the
+# schema"): validate --message-format json on a large matrix with 1,000
+# errors (target < 1 s), and schema (target < 10 ms).
+if [ -n "$AUTHORING" ]; then
+  errors=$DATA/n$AUTHORING-e1000.yaml
+  [ -s "$errors" ] || "$PY" scripts/inject-errors.py --src "$DATA/n$AUTHORING.yaml" --errors 1000 --out "$errors"
+  echo
+  echo "validate --message-format json, $AUTHORING activities with 1,000 errors (exit status 1 expected):"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
+    "$TOOL" validate --message-format json "$errors" | tee "$OUT/validate-json.txt"
+  echo
+  echo "schema:"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- "$TOOL" schema | tee "$OUT/schema.txt"
 fi

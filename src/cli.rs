@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Turns one canonical RACI matrix into PDF contract annexes, XLSX workbooks
 /// and CSV files, per language.
@@ -26,6 +26,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Compare two versions of a matrix: what changed, by id.
     Diff(DiffArgs),
+    /// Print the JSON Schema of the matrix format, for editors and CI.
+    Schema,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff; view it with `man -l -`).
+    Manpage,
 }
 
 /// Options of `generate`.
@@ -69,6 +75,28 @@ pub struct ValidateArgs {
     /// Matrix files or folders (default: data/).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// How findings are printed: for people, as JSON lines, or as GitHub Actions commands.
+    #[arg(long = "message-format", value_name = "FORMAT", value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+/// How `validate` prints its findings (authoring.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Each finding with its place, the quoted line and what to do, on standard error.
+    Human,
+    /// One JSON object per finding, then one per file, on standard output.
+    Json,
+    /// GitHub Actions workflow commands, on standard output.
+    Github,
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Options of `import` (import.md).

@@ -244,7 +244,7 @@ fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, YamlError
 fn template_report(path: &Path, at: Option<(u64, u64)>, msg: String) -> Report {
     let mut r = Report::new(path);
     r.source = std::fs::read_to_string(path).ok();
-    r.push(Diagnostic::error("template", at, msg).subject("template").help(
+    r.push(Diagnostic::error(crate::diag::Code::Template, at, msg).subject("template").help(
         "compare the file with the shipped one in templates/ (every key of a strings file is required)",
     ));
     r

@@ -119,11 +119,11 @@ pub fn load_all(paths: &[PathBuf], threads: usize) -> Result<(Vec<Matrix>, Vec<R
             let mut r = Report::new(&m.source.path);
             r.push(
                 Diagnostic::error(
-                    "duplicate-id",
+                    diag::Code::DuplicateId,
                     None,
                     format!("another matrix file already has the id '{}'", m.id),
                 )
-                .subject(format!("matrix {}", m.id))
+                .about("matrix", &m.id)
                 .help("give every matrix its own id: the id names the output files"),
             );
             errors.push(r);
@@ -141,7 +141,7 @@ pub fn templates(dir: Option<&Path>) -> Result<Templates, Vec<Report>> {
         Some(d) if !d.is_dir() => {
             let mut r = Report::new(d);
             r.push(
-                Diagnostic::error("template", None, "the templates folder does not exist")
+                Diagnostic::error(diag::Code::Template, None, "the templates folder does not exist")
                     .subject("templates")
                     .help("name a folder holding strings/<lang>.yaml and/or layout.yaml, or leave out --templates"),
             );
@@ -184,11 +184,11 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
                     let mut r = Report::new(&m.source.path);
                     r.push(
                         Diagnostic::error(
-                            "unknown-language",
+                            diag::Code::UnknownLanguage,
                             None,
                             format!("--lang asks for '{l}', which this matrix does not declare"),
                         )
-                        .subject(format!("matrix {}", m.id))
+                        .about("matrix", &m.id)
                         .help(format!(
                             "ask only for its languages ({}), or translate the matrix into '{l}'",
                             join(&m.languages)
@@ -205,11 +205,11 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
                 let mut r = Report::new(&m.source.path);
                 r.push(
                     Diagnostic::warning(
-                        "no-strings",
+                        diag::Code::NoStrings,
                         None,
                         format!("there are no template strings for '{l}'; labels are printed in English"),
                     )
-                    .subject(format!("matrix {}", m.id))
+                    .about("matrix", &m.id)
                     .help(format!("add templates/strings/{l}.yaml (copy en.yaml and translate it)")),
                 );
                 warnings.push(r);
@@ -298,7 +298,7 @@ fn render_and_stage(
                         return Err(Failure::Invalid(vec![{
                             let mut r = Report::new(Path::new(&f.file_name));
                             r.push(Diagnostic::error(
-                                "duplicate-output",
+                                diag::Code::DuplicateOutput,
                                 None,
                                 "two outputs of this run would have the same name",
                             ));
@@ -329,7 +329,7 @@ pub fn signatures_report(templates: &Templates, dir: Option<&Path>, m: &Matrix) 
     for id in unknown {
         r.push(
             Diagnostic::error(
-                "unknown-party",
+                diag::Code::UnknownParty,
                 None,
                 format!("`signatures` lists the party '{id}', which matrix {} does not declare", m.id),
             )

@@ -3,6 +3,7 @@
 //! (0 ok, 1 invalid input, 2 usage, 3 outputs not writable; `import
 //! --strict` also 4: drift).
 
+mod authoring;
 mod cli;
 
 use std::io::Write;
@@ -14,7 +15,7 @@ use raci_annex::model::Lang;
 use raci_annex::render::{Format, RenderOptions};
 use raci_annex::{Failure, GenerateOptions};
 
-use cli::{Cli, Command, DiffArgs, GenerateArgs, ImportArgs};
+use cli::{Cli, Command, DiffArgs, GenerateArgs, ImportArgs, MessageFormat};
 
 // mimalloc instead of glibc's malloc: loading a large matrix frees a parse
 // tree of up to ~200 MB that glibc keeps in the main arena while the render
@@ -32,10 +33,13 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Validate(a) => validate(&a.paths),
+        Command::Validate(a) => validate(&a.paths, a.message_format),
         Command::Generate(a) => generate(a),
         Command::Import(a) => import(a),
         Command::Diff(a) => diff(a),
+        Command::Schema => authoring::schema(),
+        Command::Completions(a) => authoring::completions(a.shell),
+        Command::Manpage => authoring::manpage(),
     }
 }
 
@@ -154,12 +158,21 @@ fn print_reports(reports: &[raci_annex::diag::Report]) {
     }
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn validate(paths: &[PathBuf], format: MessageFormat) -> ExitCode {
+    // Human: findings on stderr, `ok:` on stdout, `invalid:` on stderr. JSON:
+    // only JSON lines, on stdout. GitHub: workflow commands on stdout instead
+    // of the human findings, the same ok/invalid lines.
+    let show = |r: &raci_annex::diag::Report| match format {
+        MessageFormat::Human => print_reports(std::slice::from_ref(r)),
+        MessageFormat::Json => print!("{}", r.to_json_lines()),
+        MessageFormat::Github => print!("{}", r.to_github_commands()),
+    };
+    let human = format != MessageFormat::Json;
     let paths = if paths.is_empty() { vec![PathBuf::from("data")] } else { paths.to_vec() };
     let files = match raci_annex::load::discover(&paths) {
         Ok(f) => f,
         Err(r) => {
-            print_reports(&[r]);
+            show(&r);
             return ExitCode::from(1);
         }
     };
@@ -167,20 +180,24 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     for f in &files {
         match raci_annex::load::load(f) {
             Ok(l) => {
-                print_reports(&[l.report]);
+                show(&l.report);
                 let m = &l.matrix;
-                println!(
-                    "ok: {}: {} phases, {} activities, {} languages",
-                    f.display(),
-                    m.phases.len(),
-                    m.activity_count(),
-                    m.languages.len()
-                );
+                if human {
+                    println!(
+                        "ok: {}: {} phases, {} activities, {} languages",
+                        f.display(),
+                        m.phases.len(),
+                        m.activity_count(),
+                        m.languages.len()
+                    );
+                }
             }
             Err(r) => {
                 failed += 1;
-                print_reports(std::slice::from_ref(&r));
-                eprintln!("invalid: {}: {} error(s)", f.display(), r.error_count());
+                show(&r);
+                if human {
+                    eprintln!("invalid: {}: {} error(s)", f.display(), r.error_count());
+                }
             }
         }
     }

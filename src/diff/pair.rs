@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use super::Changes;
-use crate::diag::{Diagnostic, Report};
+use crate::diag::{Code, Diagnostic, Report};
 use crate::load::{self, Loaded};
 
 /// What messages call standard input.
@@ -109,7 +109,7 @@ pub fn load_pair(old: &Input, new: &Input) -> Result<Pair, PairError> {
         let mut r = Report::new(new.name());
         r.push(
             Diagnostic::error(
-                "different-matrix",
+                Code::DifferentMatrix,
                 None,
                 format!("OLD ({}) is matrix '{o}' and NEW is matrix '{n}'", old.name().display()),
             )
@@ -131,7 +131,7 @@ pub fn version_warning(pair: &Pair, changes: &Changes) -> Option<Report> {
     let mut r = Report::new(&new.source.path);
     r.push(
         Diagnostic::warning(
-            "version-not-bumped",
+            Code::VersionNotBumped,
             None,
             format!(
                 "the content changed ({} change{}) but the version is still '{}'",

@@ -14,7 +14,7 @@ use super::draft::{
 };
 use super::ids::{self, Earlier, Unique};
 use super::page::{Page, PageSection, PageTable};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::fonts;
 use crate::load::validate::{MAX_PARTIES, normalise_text};
 use crate::model::{Date, Lang};
@@ -156,7 +156,7 @@ impl Ctx<'_> {
         self.warn(
             page,
             Diagnostic::warning(
-                "dropped-character",
+                Code::DroppedCharacter,
                 at(line),
                 format!("{what} contains characters the PDF fonts cannot draw ({}); they are left out", dropped.join(", ")),
             )
@@ -220,7 +220,7 @@ impl Ctx<'_> {
         self.warn(
             page,
             Diagnostic::warning(
-                "missing-translation",
+                Code::Untranslated,
                 at(line),
                 format!("{what} has no text on this page; the source page's ({src}) text is used"),
             )
@@ -256,7 +256,7 @@ pub(crate) fn assemble(
             cx.warn(
                 i,
                 Diagnostic::warning(
-                    "front-matter",
+                    Code::FrontMatter,
                     None,
                     format!(
                         "the front matter says `raci_language: {l}`, but the page was given as {}",
@@ -272,7 +272,7 @@ pub(crate) fn assemble(
     {
         cx.general.push(
             Diagnostic::warning(
-                "source-language",
+                Code::SourcePage,
                 None,
                 format!("the pages say the matrix's source language is '{l}', but '{src_lang}' is used"),
             )
@@ -465,7 +465,7 @@ pub(crate) fn assemble(
                 let cell = cells::read_cell(shown, &codes);
                 match &cell.value {
                     CellValue::Codes(x) => roles[p] = x.clone(),
-                    CellValue::Text(x) => cx.warn(src, Diagnostic::warning("cell", at(Some(row.line)), format!("the role cell '{x}' (column {}) holds no role codes; the party gets no role here", c + 2)).help(format!("write role letters of the legend ({}) in the source page", codes.iter().collect::<String>()))),
+                    CellValue::Text(x) => cx.warn(src, Diagnostic::warning(Code::RoleCell, at(Some(row.line)), format!("the role cell '{x}' (column {}) holds no role codes; the party gets no role here", c + 2)).help(format!("write role letters of the legend ({}) in the source page", codes.iter().collect::<String>()))),
                 }
                 source_cells[p] = Some(cell.value);
             }
@@ -539,7 +539,7 @@ pub(crate) fn assemble(
         cx.warn(
             src,
             Diagnostic::warning(
-                "empty-section",
+                Code::EmptyTable,
                 at(line),
                 format!(
                     "the section '{title}' has no activity rows; it is left out of the matrix, with its texts"
@@ -609,7 +609,7 @@ pub(crate) fn assemble(
             r.responsible = Some("any");
             r.responsible_role = Some(resp);
         }
-        cx.warn(src, Diagnostic::warning("rules-override", None, "the legend lacks A or R; the matrix rules do not count them (`rules:` at the top of the file)").help("check the `rules:` block of the matrix file"));
+        cx.warn(src, Diagnostic::warning(Code::RulesOverride, None, "the legend lacks A or R; the matrix rules do not count them (`rules:` at the top of the file)").help("check the `rules:` block of the matrix file"));
         rules = Some(r);
     }
     let top_any_acc = rules.as_ref().is_some_and(|r| r.accountable.is_some());
@@ -652,7 +652,7 @@ pub(crate) fn assemble(
         }
         for (id, why) in overrides {
             let line = line_of(&id);
-            cx.warn(src, Diagnostic::warning("rules-override", at(line), format!("{why}; the activity gets a `rules:` override so that the matrix is valid")).subject(format!("activity {id}")).help("check the row: if the pages are wrong, correct the role codes in the matrix file and remove the override"));
+            cx.warn(src, Diagnostic::warning(Code::RulesOverride, at(line), format!("{why}; the activity gets a `rules:` override so that the matrix is valid")).subject(format!("activity {id}")).help("check the row: if the pages are wrong, correct the role codes in the matrix file and remove the override"));
         }
     }
 
@@ -686,7 +686,7 @@ pub(crate) fn assemble(
         None => match pages.iter().filter_map(|p| p.page.front.date).max() {
             Some(d) => d,
             None => {
-                cx.general.push(Diagnostic::warning("no-date", None, "no page gives a date in its front matter (`date:` or `last_update:`); the matrix date is 1970-01-01").help("give the matrix date with --date YYYY-MM-DD"));
+                cx.general.push(Diagnostic::warning(Code::NoDate, None, "no page gives a date in its front matter (`date:` or `last_update:`); the matrix date is 1970-01-01").help("give the matrix date with --date YYYY-MM-DD"));
                 Date { year: 1970, month: 1, day: 1 }
             }
         },
@@ -735,7 +735,7 @@ fn cell_text(c: &CellValue) -> String {
 }
 
 fn mismatch(line: Option<u32>, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::warning("structure-mismatch", at(line), message).help(
+    Diagnostic::warning(Code::StructureMismatch, at(line), message).help(
         "make the page's sections, tables and rows match the source page's, or fix the texts in the matrix file after the import",
     )
 }
@@ -758,7 +758,7 @@ fn legend(
                     cx.warn(
                         src,
                         Diagnostic::warning(
-                            "legend",
+                            Code::LegendRow,
                             at(Some(r.line)),
                             format!("role {} is in the legend twice; the first row is used", r.code),
                         )
@@ -802,7 +802,7 @@ fn legend(
                 cx.warn(
                     i,
                     Diagnostic::warning(
-                        "no-legend",
+                        Code::NoLegend,
                         None,
                         match (std, i == src) {
                             (Some(_), _) => format!("the page has no legend table; the standard R, A, C, I legend in '{lang}' is used"),
@@ -900,7 +900,7 @@ fn parties(cx: &mut Ctx<'_>) -> Result<(Vec<String>, Vec<Vec<Vec<usize>>>), Asse
             }
             maps.push(per);
         }
-        cx.warn(cx.src, Diagnostic::warning("parties", None, format!("the role tables do not all have the same columns; the parties are told apart by their headers ({})", names.join(", "))).help("check that each party has one header, spelt the same in every table"));
+        cx.warn(cx.src, Diagnostic::warning(Code::PartyColumns, None, format!("the role tables do not all have the same columns; the parties are told apart by their headers ({})", names.join(", "))).help("check that each party has one header, spelt the same in every table"));
     }
     if names.is_empty() {
         return Err(AssembleError {
@@ -1064,7 +1064,7 @@ fn activity_ids(
                 cx.warn(
                     cx.src,
                     Diagnostic::warning(
-                        "activity-id",
+                        Code::ActivityId,
                         at(Some(r.line)),
                         format!("'{id}' in the ID column is not a valid activity id; a new one is given"),
                     )
@@ -1078,7 +1078,7 @@ fn activity_ids(
                 cx.warn(
                     cx.src,
                     Diagnostic::warning(
-                        "activity-id",
+                        Code::ActivityId,
                         at(Some(r.line)),
                         format!("the ID '{id}' is in the ID column twice; this row gets a new one"),
                     )

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub use align::Drift;
 pub use ids::is_matrix_id;
 
-use crate::diag::{Diagnostic, Report};
+use crate::diag::{Code, Diagnostic, Report};
 use crate::model::{Date, Lang};
 
 /// Largest page read (the matrix file's limit).
@@ -143,7 +143,7 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
             let mut r = Report::new(&path);
             r.push(
                 Diagnostic::error(
-                    "duplicate-language",
+                    Code::DuplicateLanguage,
                     None,
                     format!("--page gives the language '{lang}' twice (also for {})", first.display()),
                 )
@@ -215,7 +215,7 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
                     let mut r = Report::new(f);
                     r.push(
                         Diagnostic::error(
-                            "ids-from",
+                            Code::IdsFrom,
                             None,
                             format!("the matrix has no '{src_lang}' texts, so its ids cannot be matched with the '{src_lang}' page"),
                         )
@@ -236,7 +236,7 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
         let mut r = Report::new(&path);
         r.source = text;
         r.push(
-            Diagnostic::error("page", e.line.map(|l| (u64::from(l), 1)), e.message)
+            Diagnostic::error(Code::Page, e.line.map(|l| (u64::from(l), 1)), e.message)
                 .subject("page")
                 .help(e.help),
         );
@@ -254,7 +254,7 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
             let mut bug = Report::new(&out_name);
             bug.push(
                 Diagnostic::error(
-                    "defect",
+                    Code::Defect,
                     None,
                     "the matrix written from these pages does not load; this is a defect of raci-annex",
                 )
@@ -286,7 +286,8 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
         .iter()
         .map(|d| {
             format!(
-                "warning[role-drift]: {}:{}: language {}, activity {}, party {}: the page has '{}' where the {} page has '{}'",
+                "warning[{}]: {}:{}: language {}, activity {}, party {}: the page has '{}' where the {} page has '{}'",
+                Code::RoleDrift,
                 specs[d.page].1.display(),
                 d.line,
                 d.language,
@@ -356,14 +357,14 @@ fn same_file(a: &Path, b: Option<&Path>) -> bool {
 /// the page structure.
 fn read_page(path: &Path) -> Result<(String, page::Page), Report> {
     let mut r = Report::new(path);
-    let fail = |r: &mut Report, code: &'static str, at: Option<(u64, u64)>, msg: String, help: &str| {
+    let fail = |r: &mut Report, code: Code, at: Option<(u64, u64)>, msg: String, help: &str| {
         r.push(Diagnostic::error(code, at, msg).subject("page").help(help));
     };
     let bytes = match std::fs::File::open(path) {
         Err(e) => {
             fail(
                 &mut r,
-                "read",
+                Code::Read,
                 None,
                 format!("cannot open the page: {e}"),
                 "check the path after --page LANG= and that you may read the file",
@@ -374,7 +375,7 @@ fn read_page(path: &Path) -> Result<(String, page::Page), Report> {
             if f.metadata().is_ok_and(|m| m.is_dir()) {
                 fail(
                     &mut r,
-                    "read",
+                    Code::Read,
                     None,
                     "this is a folder, not a page".into(),
                     "name the Markdown file of the page",
@@ -385,7 +386,7 @@ fn read_page(path: &Path) -> Result<(String, page::Page), Report> {
             if let Err(e) = f.take(MAX_PAGE_BYTES + 1).read_to_end(&mut bytes) {
                 fail(
                     &mut r,
-                    "read",
+                    Code::Read,
                     None,
                     format!("cannot read the page: {e}"),
                     "check that the file is readable",
@@ -398,7 +399,7 @@ fn read_page(path: &Path) -> Result<(String, page::Page), Report> {
     if bytes.len() as u64 > MAX_PAGE_BYTES {
         fail(
             &mut r,
-            "file-too-large",
+            Code::FileTooLarge,
             None,
             "the page is over 16 MiB".into(),
             "a RACI page is a few kilobytes: check that this is the right file",
@@ -411,7 +412,7 @@ fn read_page(path: &Path) -> Result<(String, page::Page), Report> {
             let at = crate::load::place_of_bad_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
             fail(
                 &mut r,
-                "encoding",
+                Code::Encoding,
                 Some(at),
                 "the page is not valid UTF-8 text".into(),
                 "save the page as UTF-8 (most editors offer this under \"Save as\" / \"Encoding\")",
@@ -424,7 +425,7 @@ fn read_page(path: &Path) -> Result<(String, page::Page), Report> {
         Ok(p) => Ok((text, p)),
         Err(e) => {
             r.source = Some(text);
-            let code = if e.message.contains("no role table") { "no-role-table" } else { "page" };
+            let code = if e.message.contains("no role table") { Code::NoRoleTable } else { Code::Page };
             fail(&mut r, code, e.line.map(|l| (u64::from(l), 1)), e.message, &e.help);
             Err(r)
         }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::cells::{self, Marker};
 use super::markdown::{self, Block, Inline, Row};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::model::Date;
 
 /// The keys of a page's front matter that the importer reads. Every other
@@ -221,7 +221,7 @@ enum Role {
 }
 
 fn warn(line: u32, message: impl Into<String>, help: impl Into<String>) -> Diagnostic {
-    Diagnostic::warning("structure", Some((u64::from(line), 1)), message).help(help)
+    Diagnostic::warning(Code::PageStructure, Some((u64::from(line), 1)), message).help(help)
 }
 
 /// Reads one page. `codes` are the role letters to recognise in role cells

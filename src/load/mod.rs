@@ -6,6 +6,7 @@
 //! rule of `matrix-format.md`, collecting all findings in one [`Report`].
 
 mod raw;
+pub mod schema;
 mod split;
 pub mod validate;
 
@@ -13,7 +14,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, Report};
+use crate::diag::{Code, Diagnostic, Report};
 use crate::model::{Matrix, Source};
 
 /// Largest matrix file accepted (16 MiB, matrix-format.md).
@@ -73,7 +74,7 @@ pub fn load_reader(name: &Path, reader: impl Read, threads: usize) -> Result<Loa
     if let Err(e) = reader.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
         let mut report = Report::new(name);
         report.push(
-            Diagnostic::error("read", None, format!("cannot read the input: {e}"))
+            Diagnostic::error(Code::Read, None, format!("cannot read the input: {e}"))
                 .subject("file")
                 .help("check that the input is readable"),
         );
@@ -100,7 +101,7 @@ pub fn load_bytes(name: &Path, bytes: Vec<u8>, threads: usize) -> Result<Loaded,
         Err(e) => {
             let (line, col) = place_of_bad_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
             report.push(
-                Diagnostic::error("encoding", Some((line, col)), "the file is not valid UTF-8 text")
+                Diagnostic::error(Code::Encoding, Some((line, col)), "the file is not valid UTF-8 text")
                     .subject("file")
                     .help(
                         "save the file as UTF-8 (most editors offer this under \"Save as\" / \"Encoding\")",
@@ -130,7 +131,7 @@ fn validate_text(name: &Path, text: String, sha256: String, threads: usize) -> R
         Ok(r) => r,
         Err(mut d) => {
             if let Some(id) = d.line.and_then(|l| nearest_id(text, l, d.column.unwrap_or(u64::MAX))) {
-                d.subject = Some(format!("near id {id}"));
+                d = d.about("near id", id);
             }
             report.push(d);
             return Err(report);
@@ -169,13 +170,13 @@ pub(crate) fn place_of_bad_utf8(valid: &[u8]) -> (u64, u64) {
 #[allow(clippy::result_large_err, reason = "called once per file; the diagnostic is the point")]
 fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let file = File::open(path).map_err(|e| {
-        Diagnostic::error("read", None, format!("cannot open the file: {e}"))
+        Diagnostic::error(Code::Read, None, format!("cannot open the file: {e}"))
             .subject("file")
             .help("check the path and that you may read the file")
     })?;
     if let Ok(meta) = file.metadata() {
         if meta.is_dir() {
-            return Err(Diagnostic::error("read", None, "this is a folder, not a matrix file")
+            return Err(Diagnostic::error(Code::Read, None, "this is a folder, not a matrix file")
                 .subject("file")
                 .help("name a .yaml file, or a folder of them with --data"));
         }
@@ -185,7 +186,7 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| {
-        Diagnostic::error("read", None, format!("cannot read the file: {e}"))
+        Diagnostic::error(Code::Read, None, format!("cannot read the file: {e}"))
             .subject("file")
             .help("check that the file is readable")
     })?;
@@ -202,7 +203,7 @@ fn too_large(size: u64) -> Diagnostic {
     } else {
         format!("{:.1} MiB", size as f64 / 1_048_576.0)
     };
-    Diagnostic::error("file-too-large", None, format!("the file is {size}; a matrix may be at most 16 MiB"))
+    Diagnostic::error(Code::FileTooLarge, None, format!("the file is {size}; a matrix may be at most 16 MiB"))
         .subject("file")
         .help("split the matrix into several files (one per service offer), or shorten it")
 }
@@ -280,10 +281,10 @@ fn yaml_diagnostic(e: &serde_saphyr::Error, text: &str) -> Diagnostic {
         if matches!(**source, serde_saphyr::ExternalMessageSource::Parser(_)));
     let bad_scalar = matches!(inner, serde_saphyr::Error::InvalidScalar { .. });
     let (code, help) = if lower.contains("duplicate") {
-        ("duplicate-key", "a key appears twice in the same block; keep one of them (the other is probably a copy-paste slip)".to_string())
+        (Code::DuplicateKey, "a key appears twice in the same block; keep one of them (the other is probably a copy-paste slip)".to_string())
     } else if lower.contains("unknown field") || lower.contains("unknown variant") {
         (
-            "unknown-field",
+            Code::UnknownField,
             format!(
                 "check the spelling of the field name; the allowed fields are listed in docs/matrix-format.md{}",
                 expected_hint(&msg)
@@ -291,33 +292,33 @@ fn yaml_diagnostic(e: &serde_saphyr::Error, text: &str) -> Diagnostic {
         )
     } else if lower.contains("missing field") || lower.contains("missing required") {
         (
-            "missing-field",
+            Code::MissingField,
             "add the missing field; docs/matrix-format.md lists the required fields".to_string(),
         )
     } else if lower.contains("depth") || lower.contains("nesting") {
-        ("too-deep", format!("the file nests deeper than {MAX_DEPTH} levels; a matrix needs at most 7"))
+        (Code::TooDeep, format!("the file nests deeper than {MAX_DEPTH} levels; a matrix needs at most 7"))
     } else if lower.contains("alias")
         || lower.contains("budget")
         || lower.contains("anchor")
         || lower.contains("replay")
     {
-        ("alias-budget", "the file uses YAML aliases (*name) that expand to far more data than a matrix holds; write the texts out instead of expanding aliases".to_string())
+        (Code::AliasBudget, "the file uses YAML aliases (*name) that expand to far more data than a matrix holds; write the texts out instead of expanding aliases".to_string())
     } else if !scanner
         && (bad_scalar
             || lower.contains("invalid type")
             || lower.contains("expected") && !lower.contains("while"))
     {
-        ("wrong-type", "the value has the wrong kind here (e.g. a list where a text is expected); compare with docs/matrix-format.md".to_string())
+        (Code::WrongType, "the value has the wrong kind here (e.g. a list where a text is expected); compare with docs/matrix-format.md".to_string())
     } else {
-        ("yaml-syntax", "fix the YAML syntax at this place (indentation, a missing colon or an unclosed quote are the usual causes)".to_string())
+        (Code::YamlSyntax, "fix the YAML syntax at this place (indentation, a missing colon or an unclosed quote are the usual causes)".to_string())
     };
     // Say it in the reader's words where the parser's are technical.
     let msg = match code {
-        "too-deep" => format!("the file nests lists and blocks deeper than {MAX_DEPTH} levels ({msg})"),
-        "alias-budget" => format!(
+        Code::TooDeep => format!("the file nests lists and blocks deeper than {MAX_DEPTH} levels ({msg})"),
+        Code::AliasBudget => format!(
             "the YAML aliases (*name) of this file expand to more than {MAX_ALIAS_EVENTS} parse events ({msg})"
         ),
-        "wrong-type" => match at.and_then(|(l, c)| key_at(text, l, c)) {
+        Code::WrongType => match at.and_then(|(l, c)| key_at(text, l, c)) {
             Some(key) => format!("the value of `{key}` has the wrong kind: {msg}"),
             None => msg,
         },
@@ -361,7 +362,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
             let entries = std::fs::read_dir(p).map_err(|e| {
                 let mut r = Report::new(p);
                 r.push(
-                    Diagnostic::error("read", None, format!("cannot list the folder: {e}")).subject("folder"),
+                    Diagnostic::error(Code::Read, None, format!("cannot list the folder: {e}"))
+                        .subject("folder"),
                 );
                 r
             })?;
@@ -376,7 +378,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
             if files.is_empty() {
                 let mut r = Report::new(p);
                 r.push(
-                    Diagnostic::error("read", None, "the folder holds no .yaml or .yml file")
+                    Diagnostic::error(Code::Read, None, "the folder holds no .yaml or .yml file")
                         .subject("folder")
                         .help("put matrix files in it, or name a file directly"),
                 );
@@ -388,7 +390,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
         } else {
             let mut r = Report::new(p);
             r.push(
-                Diagnostic::error("read", None, "no such file or folder")
+                Diagnostic::error(Code::Read, None, "no such file or folder")
                     .subject("file")
                     .help("check the path; without arguments the tool reads data/"),
             );
@@ -412,14 +414,14 @@ mod tests {
         }
         let start = std::time::Instant::now();
         let d = parse::<serde::de::IgnoredAny>(&s).unwrap_err();
-        assert_eq!(d.code, "alias-budget", "{d:?}");
+        assert_eq!(d.code, Code::AliasBudget, "{d:?}");
         assert!(start.elapsed().as_secs_f32() < 1.0);
     }
 
     #[test]
     fn refuses_nesting_deeper_than_the_budget() {
         let s = format!("x: {}{}\n", "[".repeat(MAX_DEPTH + 10), "]".repeat(MAX_DEPTH + 10));
-        assert_eq!(parse::<serde::de::IgnoredAny>(&s).unwrap_err().code, "too-deep");
+        assert_eq!(parse::<serde::de::IgnoredAny>(&s).unwrap_err().code, Code::TooDeep);
     }
 
     #[test]
@@ -460,13 +462,13 @@ mod tests {
             #[allow(dead_code, reason = "only the error matters")]
             schema: i64,
         }
-        assert_eq!(parse::<S>("schema: one\n").unwrap_err().code, "wrong-type");
+        assert_eq!(parse::<S>("schema: one\n").unwrap_err().code, Code::WrongType);
     }
 
     #[test]
     fn classifies_a_scanner_error_mentioning_expected_as_syntax() {
         let d = parse::<serde::de::IgnoredAny>("a:\n  b: 1\n  c 2\n  d: 3\n").unwrap_err();
-        assert_eq!(d.code, "yaml-syntax", "{d:?}");
+        assert_eq!(d.code, Code::YamlSyntax, "{d:?}");
     }
 
     #[test]
@@ -480,7 +482,7 @@ mod tests {
         }
         let d = parse::<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>(&s)
             .unwrap_err();
-        assert_eq!(d.code, "alias-budget", "{d:?}");
+        assert_eq!(d.code, Code::AliasBudget, "{d:?}");
     }
 
     #[test]

@@ -1,14 +1,25 @@
 //! Raw YAML -> validated [`Matrix`]: one function per rule of
-//! `matrix-format.md`. Every check pushes a [`Diagnostic`] and carries on, so
-//! that a file with several mistakes is reported whole in one run.
+//! `matrix-format.md`.
+//!
+//! `validate` calls the rules in the order their findings are reported:
+//! the header fields, the languages, the texts about the matrix, the legend,
+//! the rules, the parties, then phase by phase each section and activity.
+//! Each rule is a function that reads its part of the raw matrix and a
+//! small `Context` (the report, the declared languages, the legend's
+//! codes), pushes a [`Diagnostic`] for whatever is wrong and carries on, so
+//! that a file with several mistakes is reported whole in one run; it
+//! returns its part of the model. A new rule is one more function, called
+//! from its parent in file order.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use serde_saphyr::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
-use super::raw::{RawActivity, RawMatrix, RawRules, RawText};
-use crate::diag::{Diagnostic, Report};
+use super::raw::{
+    KeyedList, RawActivity, RawMatrix, RawParty, RawPhase, RawRole, RawRules, RawSubphase, RawText,
+};
+use crate::diag::{Code, Diagnostic, Report, Severity};
 use crate::fonts;
 use crate::model::{
     AccountableRule, Activity, Date, Lang, Localized, Matrix, Party, Phase, ResponsibleRule, Role, RoleCell,
@@ -26,8 +37,36 @@ fn at<T>(s: &Spanned<T>) -> Option<(u64, u64)> {
     (l.line() > 0).then(|| (l.line(), l.column()))
 }
 
+/// The pattern of matrix, phase and subphase ids, as the JSON Schema writes
+/// it ([`is_lower_id`] with `-`; a test of `schema` holds them together).
+pub(super) const LOWER_ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]*$";
+/// The pattern of party ids ([`is_lower_id`] with `_` and `-`).
+pub(super) const PARTY_ID_PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
+/// The pattern of activity ids ([`is_activity_id`]).
+pub(super) const ACTIVITY_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+/// The words of the `accountable` rule, in the order the help lists them.
+pub(super) const ACCOUNTABLE_RULES: [(&str, AccountableRule); 3] = [
+    ("exactly-one", AccountableRule::ExactlyOne),
+    ("at-most-one", AccountableRule::AtMostOne),
+    ("any", AccountableRule::Any),
+];
+/// The words of the `responsible` rule.
+pub(super) const RESPONSIBLE_RULES: [(&str, ResponsibleRule); 2] =
+    [("at-least-one", ResponsibleRule::AtLeastOne), ("any", ResponsibleRule::Any)];
+
+/// The rule `word` names in `table`.
+fn rule_of<R: Copy>(table: &[(&str, R)], word: &str) -> Option<R> {
+    table.iter().find(|(w, _)| *w == word).map(|(_, r)| *r)
+}
+
+/// The words of `table`, for a help line: `exactly-one, at-most-one, any`.
+fn words<R>(table: &[(&str, R)]) -> String {
+    table.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(", ")
+}
+
 /// `[a-z0-9]` then `[a-z0-9<extra>]*`.
-fn is_lower_id(s: &str, extra: &[u8]) -> bool {
+pub(super) fn is_lower_id(s: &str, extra: &[u8]) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
@@ -35,7 +74,7 @@ fn is_lower_id(s: &str, extra: &[u8]) -> bool {
 }
 
 /// `[A-Za-z0-9][A-Za-z0-9._-]*`.
-fn is_activity_id(s: &str) -> bool {
+pub(super) fn is_activity_id(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b[0].is_ascii_alphanumeric()
@@ -91,9 +130,31 @@ enum Kind {
     Paragraphs,
 }
 
-/// Collects diagnostics while turning the raw matrix into the model.
-struct Checker<'r> {
+/// What a finding is about, printed before its message: a kind and an id
+/// (`activity LLMAAS-SEC-04`, `matrix llmaas`), or a kind alone (`legend`).
+#[derive(Clone, Copy)]
+struct About<'a> {
+    kind: &'a str,
+    id: Option<&'a str>,
+}
+
+impl<'a> About<'a> {
+    fn of(kind: &'a str, id: &'a str) -> Self {
+        About { kind, id: Some(id) }
+    }
+
+    fn plain(kind: &'a str) -> Self {
+        About { kind, id: None }
+    }
+}
+
+/// What every rule reads and writes: the report its findings go to, and
+/// what the earlier rules established (the declared languages, the legend).
+/// Each rule below is a function that reads its part of the raw matrix and
+/// this context, reports what is wrong, and returns its part of the model.
+struct Context<'r> {
     report: &'r mut Report,
+    /// The declared languages that are valid tags, in order.
     languages: Vec<Lang>,
     /// Codes of the legend, in order.
     codes: Vec<char>,
@@ -101,7 +162,27 @@ struct Checker<'r> {
     ascii_drawable: [[bool; 128]; 2],
 }
 
-impl Checker<'_> {
+impl Context<'_> {
+    /// Reports a finding of `code` (an error or a warning, as the code says).
+    fn report(
+        &mut self,
+        code: Code,
+        at: Option<(u64, u64)>,
+        about: About<'_>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let d = match code.severity() {
+            Severity::Error => Diagnostic::error(code, at, message),
+            Severity::Warning => Diagnostic::warning(code, at, message),
+        };
+        let d = match about.id {
+            Some(id) => d.about(about.kind, id),
+            None => d.subject(about.kind),
+        };
+        self.report.push(d.help(help));
+    }
+
     /// Whether the scalar at `value` is a literal block (`|`), whose line
     /// breaks are still those of the file.
     fn is_literal_block<T>(&self, value: &Spanned<T>) -> bool {
@@ -115,28 +196,22 @@ impl Checker<'_> {
         here == Some(Some('|')) || before.is_some_and(ends_with_literal_indicator)
     }
 
-    fn push(&mut self, d: Diagnostic) {
-        self.report.push(d);
-    }
-
     /// Checks one localized text: every language present, none blank, none
     /// extra, every character drawable by the PDF fonts (bold ones too for a
     /// heading); normalises it as its [`Kind`] says.
-    fn text(&mut self, raw: &RawText, what: &str, subject: &str, kind: Kind) -> Localized {
+    fn text(&mut self, raw: &RawText, what: &str, about: About<'_>, kind: Kind) -> Localized {
         let bold = kind == Kind::Heading;
         let mut out = BTreeMap::new();
         for (tag, value) in raw.value.iter() {
             let known = Lang::parse(tag).filter(|l| self.languages.contains(l));
             let Some(lang) = known else {
                 let declared = self.declared();
-                self.push(
-                    Diagnostic::error(
-                        "unlisted-language",
-                        at(value),
-                        format!("{what} gives a text in '{tag}', which `languages` does not list"),
-                    )
-                    .subject(subject)
-                    .help(format!("remove the '{tag}' text, or add '{tag}' to `languages` ({declared}) and translate every text")),
+                self.report(
+                    Code::UnlistedLanguage,
+                    at(value),
+                    about,
+                    format!("{what} gives a text in '{tag}', which `languages` does not list"),
+                    format!("remove the '{tag}' text, or add '{tag}' to `languages` ({declared}) and translate every text"),
                 );
                 continue;
             };
@@ -157,33 +232,42 @@ impl Checker<'_> {
                 _ => text,
             };
             if text.is_empty() {
-                self.push(
-                    Diagnostic::error("empty-text", at(value), format!("{what} is empty in '{tag}'"))
-                        .subject(subject)
-                        .help(format!(
-                            "write the '{tag}' text, or remove the entry and every other '{tag}' text with it"
-                        )),
+                self.report(
+                    Code::EmptyText,
+                    at(value),
+                    about,
+                    format!("{what} is empty in '{tag}'"),
+                    format!(
+                        "write the '{tag}' text, or remove the entry and every other '{tag}' text with it"
+                    ),
                 );
             } else {
-                self.glyphs(&text, value, what, subject, &lang, bold);
+                self.glyphs(&text, value, what, about, &lang, bold);
             }
             out.insert(lang, text);
         }
         for i in 0..self.languages.len() {
             let lang = &self.languages[i];
             if !raw.value.contains_key(lang.as_str()) {
-                self.push(
-                    Diagnostic::error("missing-translation", at(raw), format!("{what} has no '{lang}' text"))
-                        .subject(subject)
-                        .help(format!("add a line `{lang}: \"...\"` with the {lang} translation; every text needs all of: {}", self.declared())),
+                let help = format!(
+                    "add a line `{lang}: \"...\"` with the {lang} translation; every text needs all of: {}",
+                    self.declared()
                 );
+                let message = format!("{what} has no '{lang}' text");
+                self.report(Code::MissingTranslation, at(raw), about, message, help);
             }
         }
         Localized::new(out)
     }
 
+    /// The declared languages, for help lines.
     fn declared(&self) -> String {
         self.languages.iter().map(Lang::as_str).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The legend's codes, for help lines.
+    fn legend_codes(&self) -> String {
+        self.codes.iter().map(char::to_string).collect::<Vec<_>>().join(", ")
     }
 
     /// Refuses characters the shipped fonts cannot draw (they would print as empty boxes).
@@ -192,7 +276,7 @@ impl Checker<'_> {
         text: &str,
         at_value: &Spanned<T>,
         what: &str,
-        subject: &str,
+        about: About<'_>,
         lang: &Lang,
         bold: bool,
     ) {
@@ -213,18 +297,16 @@ impl Checker<'_> {
             // The table lookup first: hashing every character was a tenth of loading.
             let ok = c == '\n' || fonts::regular().covers(c) && (!bold || fonts::bold().covers(c));
             if !ok && seen.insert(c) {
-                self.push(
-                    Diagnostic::error(
-                        "missing-glyph",
-                        at(at_value),
-                        format!(
-                            "{what} ('{lang}') contains the character {} (U+{:04X}), which the PDF fonts cannot draw",
-                            if c.is_control() { "<control>".to_string() } else { format!("'{c}'") },
-                            c as u32
-                        ),
-                    )
-                    .subject(subject)
-                    .help("replace it with a character the fonts have (Latin, Greek, Cyrillic and common punctuation); a contract must never show an empty box"),
+                self.report(
+                    Code::MissingGlyph,
+                    at(at_value),
+                    about,
+                    format!(
+                        "{what} ('{lang}') contains the character {} (U+{:04X}), which the PDF fonts cannot draw",
+                        if c.is_control() { "<control>".to_string() } else { format!("'{c}'") },
+                        c as u32
+                    ),
+                    "replace it with a character the fonts have (Latin, Greek, Cyrillic and common punctuation); a contract must never show an empty box",
                 );
             }
         }
@@ -260,38 +342,33 @@ impl Checker<'_> {
         true
     }
 
-    /// The keys of a `rules:` block that hold valid values, as written; a bad value is reported and left out.
-    fn rules(&mut self, raw: &Spanned<RawRules>, subject: &str) -> RulesOverride {
+    /// Reads a `rules` block as written (the keys it sets): each value must
+    /// be one of its words, each counted role a letter of the legend; a bad
+    /// value is reported and left out.
+    fn rules(&mut self, raw: &Spanned<RawRules>, about: About<'_>) -> RulesOverride {
         let mut rules = RulesOverride::default();
         let r = &raw.value;
         if let Some(v) = &r.accountable {
-            match v.value.as_str() {
-                "exactly-one" => rules.accountable = Some(AccountableRule::ExactlyOne),
-                "at-most-one" => rules.accountable = Some(AccountableRule::AtMostOne),
-                "any" => rules.accountable = Some(AccountableRule::Any),
-                other => self.push(
-                    Diagnostic::error(
-                        "bad-rule",
-                        at(v),
-                        format!("`accountable: {other}` is not a known rule"),
-                    )
-                    .subject(subject)
-                    .help("write one of: exactly-one, at-most-one, any"),
+            match rule_of(&ACCOUNTABLE_RULES, &v.value) {
+                Some(rule) => rules.accountable = Some(rule),
+                None => self.report(
+                    Code::BadRule,
+                    at(v),
+                    about,
+                    format!("`accountable: {}` is not a known rule", v.value),
+                    format!("write one of: {}", words(&ACCOUNTABLE_RULES)),
                 ),
             }
         }
         if let Some(v) = &r.responsible {
-            match v.value.as_str() {
-                "at-least-one" => rules.responsible = Some(ResponsibleRule::AtLeastOne),
-                "any" => rules.responsible = Some(ResponsibleRule::Any),
-                other => self.push(
-                    Diagnostic::error(
-                        "bad-rule",
-                        at(v),
-                        format!("`responsible: {other}` is not a known rule"),
-                    )
-                    .subject(subject)
-                    .help("write one of: at-least-one, any"),
+            match rule_of(&RESPONSIBLE_RULES, &v.value) {
+                Some(rule) => rules.responsible = Some(rule),
+                None => self.report(
+                    Code::BadRule,
+                    at(v),
+                    about,
+                    format!("`responsible: {}` is not a known rule", v.value),
+                    format!("write one of: {}", words(&RESPONSIBLE_RULES)),
                 ),
             }
         }
@@ -309,16 +386,10 @@ impl Checker<'_> {
                     }
                 }
                 _ => {
-                    let codes = self.codes.iter().map(char::to_string).collect::<Vec<_>>().join(", ");
-                    self.push(
-                        Diagnostic::error(
-                            "bad-rule",
-                            at(v),
-                            format!("`{field}: {}` is not a role code of the legend", v.value),
-                        )
-                        .subject(subject)
-                        .help(format!("write one of the codes declared under `roles:` ({codes})")),
-                    )
+                    let help =
+                        format!("write one of the codes declared under `roles:` ({})", self.legend_codes());
+                    let message = format!("`{field}: {}` is not a role code of the legend", v.value);
+                    self.report(Code::BadRule, at(v), about, message, help);
                 }
             }
         }
@@ -326,8 +397,9 @@ impl Checker<'_> {
     }
 }
 
-/// Validates `raw` (parsed from `source_text`) into a [`Matrix`]. Errors and
-/// warnings go to `report`; `None` when there was at least one error.
+/// Validates `raw` into a [`Matrix`]: every rule of matrix-format.md, in the
+/// order their findings are reported (the order of the file, roughly).
+/// Errors and warnings go to `report`; `None` when there was at least one error.
 pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> Option<Matrix> {
     let ascii_drawable = [false, true].map(|bold| {
         std::array::from_fn(|i| {
@@ -335,333 +407,26 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
             c == '\n' || fonts::regular().covers(c) && (!bold || fonts::bold().covers(c))
         })
     });
-    let mut c = Checker { report, languages: Vec::new(), codes: Vec::new(), ascii_drawable };
+    let mut cx = Context { report, languages: Vec::new(), codes: Vec::new(), ascii_drawable };
+    let cx = &mut cx;
 
-    if raw.schema.value != 1 {
-        c.push(
-            Diagnostic::error(
-                "schema",
-                at(&raw.schema),
-                format!("`schema: {}` is not supported; this tool reads schema 1", raw.schema.value),
-            )
-            .subject("matrix")
-            .help("set `schema: 1` and follow the schema-1 format (docs/matrix-format.md)"),
-        );
-    }
-    let id = raw.id.value.clone();
-    if !is_lower_id(&id, b"-") || id.len() > MAX_MATRIX_ID {
-        c.push(
-            Diagnostic::error("bad-id", at(&raw.id), format!("the matrix id '{id}' is not valid"))
-                .subject("matrix")
-                .help("use at most 64 lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `llmaas`; it becomes part of every file name"),
-        );
-    }
-    let subject_m = format!("matrix {id}");
-    let version = raw.version.value.trim().to_owned();
-    if version.is_empty() {
-        c.push(
-            Diagnostic::error("empty-text", at(&raw.version), "the version is empty")
-                .subject(&subject_m)
-                .help("write the version in quotes, e.g. `version: \"1.0\"`; it is printed on every output"),
-        );
-    }
-    let bad_glyph = version.chars().find(|&ch| !fonts::regular().covers(ch) || !fonts::bold().covers(ch));
-    if let Some(ch) = bad_glyph {
-        {
-            c.push(
-                Diagnostic::error(
-                    "missing-glyph",
-                    at(&raw.version),
-                    format!("the version contains the character '{ch}' (U+{:04X}), which the PDF fonts cannot draw", ch as u32),
-                )
-                .subject(&subject_m)
-                .help("write the version with letters, digits and common punctuation, e.g. \"1.0\""),
-            );
-        }
-    }
-    let date = Date::parse_iso(raw.date.value.trim());
-    if date.is_none() {
-        c.push(
-            Diagnostic::error(
-                "bad-date",
-                at(&raw.date),
-                format!("'{}' is not a calendar date in the form YYYY-MM-DD", raw.date.value),
-            )
-            .subject(&subject_m)
-            .help("write the \"as of\" date as year-month-day, e.g. `date: 2026-11-23`"),
-        );
-    }
+    schema(cx, &raw.schema);
+    let id = matrix_id(cx, &raw.id);
+    let matrix = About::of("matrix", &id);
+    let version = version(cx, &raw.version, matrix);
+    let date = date(cx, &raw.date, matrix);
+    let languages = languages(cx, &raw.languages, matrix);
+    let source_language = source_language(cx, &raw.source_language, &languages, matrix);
+    cx.languages = languages.clone();
+    let title = cx.text(&raw.title, "the title", matrix, Kind::Heading);
+    let intro = raw.intro.as_ref().map(|t| cx.text(t, "the intro", matrix, Kind::Paragraphs));
+    let notes = notes(cx, raw.notes.as_ref(), |i| format!("closing note {i}"), matrix);
+    let roles = legend(cx, &raw.roles, matrix);
+    let rules = matrix_rules(cx, raw.rules.as_ref(), &raw.roles);
+    let parties = parties(cx, &raw.parties, matrix);
+    let phases = phases(cx, &raw.phases, &parties, rules, matrix);
 
-    // Languages first: every localized text is checked against them.
-    let mut languages = Vec::new();
-    for tag in &raw.languages.value {
-        match Lang::parse(&tag.value) {
-            None => c.push(
-                Diagnostic::error("bad-language", at(tag), format!("'{}' is not a language tag", tag.value))
-                    .subject(&subject_m)
-                    .help("use a two- or three-letter lowercase BCP 47 primary tag, e.g. de, en, fr"),
-            ),
-            Some(l) if languages.contains(&l) => c.push(
-                Diagnostic::error(
-                    "duplicate-language",
-                    at(tag),
-                    format!("the language '{l}' is listed twice"),
-                )
-                .subject(&subject_m)
-                .help("list each language once under `languages`"),
-            ),
-            Some(l) => languages.push(l),
-        }
-    }
-    if raw.languages.value.is_empty() {
-        c.push(
-            Diagnostic::error("bad-language", at(&raw.languages), "`languages` is empty")
-                .subject(&subject_m)
-                .help("list at least the source language, e.g. `languages: [de, en]`"),
-        );
-    }
-    let source_language = Lang::parse(&raw.source_language.value).filter(|l| languages.contains(l));
-    if source_language.is_none() {
-        c.push(
-            Diagnostic::error(
-                "source-language",
-                at(&raw.source_language),
-                format!("the source language '{}' is not listed in `languages`", raw.source_language.value),
-            )
-            .subject(&subject_m)
-            .help(
-                "add it to `languages`, or correct `source_language` to the language the text was written in",
-            ),
-        );
-    }
-    c.languages = languages.clone();
-
-    let title = c.text(&raw.title, "the title", &subject_m, Kind::Heading);
-    let intro = raw.intro.as_ref().map(|t| c.text(t, "the intro", &subject_m, Kind::Paragraphs));
-    let notes = raw
-        .notes
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, t)| c.text(t, &format!("closing note {}", i + 1), &subject_m, Kind::Paragraphs))
-        .collect();
-
-    // Legend.
-    let mut roles = Vec::new();
-    for r in &raw.roles.value {
-        let code_s = r.code.value.as_str();
-        let mut chars = code_s.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(ch), None) if ch.is_ascii_uppercase() => ch,
-            _ => {
-                c.push(
-                    Diagnostic::error(
-                        "bad-role-code",
-                        at(&r.code),
-                        format!("the role code '{code_s}' is not one uppercase letter"),
-                    )
-                    .subject("legend")
-                    .help("give each role a single uppercase ASCII letter, e.g. R, A, C, I"),
-                );
-                continue;
-            }
-        };
-        if c.codes.contains(&code) {
-            c.push(
-                Diagnostic::error(
-                    "duplicate-role",
-                    at(&r.code),
-                    format!("the role code '{code}' is declared twice"),
-                )
-                .subject(format!("role {code}"))
-                .help("give every role of the legend its own letter"),
-            );
-            continue;
-        }
-        c.codes.push(code);
-        let subject = format!("role {code}");
-        let name = c.text(&r.name, &format!("the name of role {code}"), &subject, Kind::Heading);
-        let description =
-            c.text(&r.description, &format!("the description of role {code}"), &subject, Kind::Line);
-        roles.push(Role { code, name, description });
-    }
-    if raw.roles.value.is_empty() {
-        c.push(
-            Diagnostic::error("no-roles", at(&raw.roles), "the legend `roles` is empty")
-                .subject(&subject_m)
-                .help("declare the roles, usually R, A, C and I, each with a name and a description"),
-        );
-    }
-
-    let rules = match &raw.rules {
-        Some(r) => c.rules(r, "matrix rules").apply(Rules::default()),
-        None => Rules::default(),
-    };
-    for (field, code) in
-        [("accountable_role", rules.accountable_role), ("responsible_role", rules.responsible_role)]
-    {
-        let explicit = raw.rules.as_ref().is_some_and(|r| {
-            if field == "accountable_role" {
-                r.value.accountable_role.is_some()
-            } else {
-                r.value.responsible_role.is_some()
-            }
-        });
-        if !explicit && !c.codes.contains(&code) && !c.codes.is_empty() {
-            c.push(
-                Diagnostic::error(
-                    "bad-rule",
-                    raw.rules.as_ref().and_then(at).or(at(&raw.roles)),
-                    format!("the rules count role '{code}' ({field}), but the legend does not declare it"),
-                )
-                .subject("matrix rules")
-                .help(format!("declare '{code}' under `roles:`, or set `rules.{field}` to a declared code")),
-            );
-        }
-    }
-
-    // Parties.
-    let mut parties: Vec<Party> = Vec::new();
-    for p in &raw.parties.value {
-        let pid = p.id.value.clone();
-        if !is_lower_id(&pid, b"_-") {
-            c.push(
-                Diagnostic::error("bad-id", at(&p.id), format!("the party id '{pid}' is not valid"))
-                    .subject(format!("party {pid}"))
-                    .help("use lowercase letters, digits, '-' and '_', starting with a letter or digit, e.g. `customer`"),
-            );
-        }
-        if parties.iter().any(|q| q.id == pid) {
-            c.push(
-                Diagnostic::error("duplicate-id", at(&p.id), format!("the party id '{pid}' is used twice"))
-                    .subject(format!("party {pid}"))
-                    .help("give every party its own id"),
-            );
-            continue;
-        }
-        let name =
-            c.text(&p.name, &format!("the name of party {pid}"), &format!("party {pid}"), Kind::Heading);
-        parties.push(Party { id: pid, name });
-    }
-    let n = raw.parties.value.len();
-    if n == 0 || n > MAX_PARTIES {
-        c.push(
-            Diagnostic::error(
-                "party-count",
-                at(&raw.parties),
-                format!("the matrix has {n} parties; it must have 1 to {MAX_PARTIES}"),
-            )
-            .subject(&subject_m)
-            .help("declare between one and eight parties under `parties:`; each becomes a column"),
-        );
-    }
-
-    // Phases and activities.
-    let mut section_ids: HashMap<String, ()> = HashMap::new();
-    let mut activity_ids: HashSet<String> = HashSet::new();
-    let mut phases = Vec::new();
-    let party_index: HashMap<&str, usize> =
-        parties.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
-    let mut ctx = ActivityCtx {
-        party_index: &party_index,
-        party_count: parties.len(),
-        rules,
-        activity_ids: &mut activity_ids,
-    };
-
-    let mut section_id = |c: &mut Checker<'_>, s: &Spanned<String>, kind: &str| -> String {
-        let sid = s.value.clone();
-        if !is_lower_id(&sid, b"-") {
-            c.push(
-                Diagnostic::error("bad-id", at(s), format!("the {kind} id '{sid}' is not valid"))
-                    .subject(format!("{kind} {sid}"))
-                    .help("use lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `define-needs`"),
-            );
-        }
-        if section_ids.insert(sid.clone(), ()).is_some() {
-            c.push(
-                Diagnostic::error(
-                    "duplicate-id",
-                    at(s),
-                    format!("the id '{sid}' is used by another phase or subphase"),
-                )
-                .subject(format!("{kind} {sid}"))
-                .help("give every phase and subphase its own id"),
-            );
-        }
-        sid
-    };
-
-    // A phase and a subphase are checked alike: id, title, intro, activities,
-    // then (for a phase after its subphases) the notes, in the file's order.
-    let mut section = |c: &mut Checker<'_>, kind: &str, raw: RawSection<'_>| -> Section {
-        let sid = section_id(c, raw.id, kind);
-        let subject = format!("{kind} {sid}");
-        let title = c.text(raw.title, &format!("the title of {kind} {sid}"), &subject, Kind::Heading);
-        let intro =
-            raw.intro.map(|t| c.text(t, &format!("the intro of {kind} {sid}"), &subject, Kind::Paragraphs));
-        let activities = raw.activities.iter().map(|a| activity(c, &mut ctx, a)).collect();
-        Section { id: sid, title, intro, activities, notes: Vec::new() }
-    };
-    let section_notes =
-        |c: &mut Checker<'_>, kind: &str, id: &str, raw: Option<&Vec<RawText>>| -> Vec<Localized> {
-            let subject = format!("{kind} {id}");
-            raw.into_iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, t)| {
-                    c.text(t, &format!("note {} of {kind} {id}", i + 1), &subject, Kind::Paragraphs)
-                })
-                .collect()
-        };
-
-    for p in &raw.phases.value {
-        let own = p.activities.as_deref().unwrap_or_default();
-        let raw_phase = RawSection { id: &p.id, title: &p.title, intro: p.intro.as_ref(), activities: own };
-        let mut phase = section(&mut c, "phase", raw_phase);
-        let mut subphases = Vec::new();
-        for s in p.subphases.iter().flatten() {
-            let raw_sub = RawSection {
-                id: &s.id,
-                title: &s.title,
-                intro: s.intro.as_ref(),
-                activities: &s.activities.value,
-            };
-            let mut sub = section(&mut c, "subphase", raw_sub);
-            if s.activities.value.is_empty() {
-                c.push(
-                    Diagnostic::error(
-                        "empty-section",
-                        at(&s.activities),
-                        format!("subphase {} has no activity", sub.id),
-                    )
-                    .subject(format!("subphase {}", sub.id))
-                    .help("add at least one activity under `activities:`, or remove the subphase"),
-                );
-            }
-            sub.notes = section_notes(&mut c, "subphase", &sub.id, s.notes.as_ref());
-            subphases.push(sub);
-        }
-        let in_subs: usize = p.subphases.iter().flatten().map(|s| s.activities.value.len()).sum();
-        if own.len() + in_subs == 0 {
-            c.push(
-                Diagnostic::error("empty-section", at(&p.id), format!("phase {} has no activity", phase.id))
-                    .subject(format!("phase {}", phase.id))
-                    .help("add at least one activity to the phase or to one of its subphases, or remove the phase"),
-            );
-        }
-        phase.notes = section_notes(&mut c, "phase", &phase.id, p.notes.as_ref());
-        phases.push(Phase { section: phase, subphases });
-    }
-    if raw.phases.value.is_empty() {
-        c.push(
-            Diagnostic::error("no-phases", at(&raw.phases), "the matrix has no phase")
-                .subject(&subject_m)
-                .help("add at least one phase with at least one activity under `phases:`"),
-        );
-    }
-
-    if c.report.has_errors() {
+    if cx.report.has_errors() {
         return None;
     }
     Some(Matrix {
@@ -681,6 +446,352 @@ pub(crate) fn validate(raw: RawMatrix, source: Source, report: &mut Report) -> O
     })
 }
 
+/// `schema` is 1.
+fn schema(cx: &mut Context<'_>, raw: &Spanned<i64>) {
+    if raw.value != 1 {
+        cx.report(
+            Code::Schema,
+            at(raw),
+            About::plain("matrix"),
+            format!("`schema: {}` is not supported; this tool reads schema 1", raw.value),
+            "set `schema: 1` and follow the schema-1 format (docs/matrix-format.md)",
+        );
+    }
+}
+
+/// The matrix id matches its pattern and length.
+fn matrix_id(cx: &mut Context<'_>, raw: &Spanned<String>) -> String {
+    let id = raw.value.clone();
+    if !is_lower_id(&id, b"-") || id.len() > MAX_MATRIX_ID {
+        cx.report(
+            Code::BadId,
+            at(raw),
+            About::plain("matrix"),
+            format!("the matrix id '{id}' is not valid"),
+            "use at most 64 lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `llmaas`; it becomes part of every file name",
+        );
+    }
+    id
+}
+
+/// The version is not blank, and the fonts (both faces: it is printed in bold
+/// too) can draw it.
+fn version(cx: &mut Context<'_>, raw: &Spanned<String>, matrix: About<'_>) -> String {
+    let version = raw.value.trim().to_owned();
+    if version.is_empty() {
+        cx.report(
+            Code::EmptyText,
+            at(raw),
+            matrix,
+            "the version is empty",
+            "write the version in quotes, e.g. `version: \"1.0\"`; it is printed on every output",
+        );
+    }
+    let bad_glyph = version.chars().find(|&ch| !fonts::regular().covers(ch) || !fonts::bold().covers(ch));
+    if let Some(ch) = bad_glyph {
+        cx.report(
+            Code::MissingGlyph,
+            at(raw),
+            matrix,
+            format!(
+                "the version contains the character '{ch}' (U+{:04X}), which the PDF fonts cannot draw",
+                ch as u32
+            ),
+            "write the version with letters, digits and common punctuation, e.g. \"1.0\"",
+        );
+    }
+    version
+}
+
+/// The date is a real calendar date.
+fn date(cx: &mut Context<'_>, raw: &Spanned<String>, matrix: About<'_>) -> Option<Date> {
+    let date = Date::parse_iso(raw.value.trim());
+    if date.is_none() {
+        cx.report(
+            Code::BadDate,
+            at(raw),
+            matrix,
+            format!("'{}' is not a calendar date in the form YYYY-MM-DD", raw.value),
+            "write the \"as of\" date as year-month-day, e.g. `date: 2026-11-23`",
+        );
+    }
+    date
+}
+
+/// Every entry of `languages` is a language tag, listed once, and there is at
+/// least one. Returns the valid ones: every localized text is checked
+/// against them.
+fn languages(cx: &mut Context<'_>, raw: &Spanned<Vec<Spanned<String>>>, matrix: About<'_>) -> Vec<Lang> {
+    let mut languages = Vec::new();
+    for tag in &raw.value {
+        match Lang::parse(&tag.value) {
+            None => cx.report(
+                Code::BadLanguage,
+                at(tag),
+                matrix,
+                format!("'{}' is not a language tag", tag.value),
+                "use a two- or three-letter lowercase BCP 47 primary tag, e.g. de, en, fr",
+            ),
+            Some(l) if languages.contains(&l) => cx.report(
+                Code::DuplicateLanguage,
+                at(tag),
+                matrix,
+                format!("the language '{l}' is listed twice"),
+                "list each language once under `languages`",
+            ),
+            Some(l) => languages.push(l),
+        }
+    }
+    if raw.value.is_empty() {
+        cx.report(
+            Code::BadLanguage,
+            at(raw),
+            matrix,
+            "`languages` is empty",
+            "list at least the source language, e.g. `languages: [de, en]`",
+        );
+    }
+    languages
+}
+
+/// `source_language` is one of `languages`.
+fn source_language(
+    cx: &mut Context<'_>,
+    raw: &Spanned<String>,
+    languages: &[Lang],
+    matrix: About<'_>,
+) -> Option<Lang> {
+    let source_language = Lang::parse(&raw.value).filter(|l| languages.contains(l));
+    if source_language.is_none() {
+        cx.report(
+            Code::SourceLanguage,
+            at(raw),
+            matrix,
+            format!("the source language '{}' is not listed in `languages`", raw.value),
+            "add it to `languages`, or correct `source_language` to the language the text was written in",
+        );
+    }
+    source_language
+}
+
+/// A list of notes (paragraphs), each checked as a localized text; `what`
+/// names note `i` (1-based).
+fn notes(
+    cx: &mut Context<'_>,
+    raw: Option<&Vec<RawText>>,
+    what: impl Fn(usize) -> String,
+    about: About<'_>,
+) -> Vec<Localized> {
+    raw.into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, t)| cx.text(t, &what(i + 1), about, Kind::Paragraphs))
+        .collect()
+}
+
+/// The legend: each code one uppercase letter, declared once, with a name
+/// and a description; at least one role. Fills in the context's codes.
+fn legend(cx: &mut Context<'_>, raw: &Spanned<Vec<RawRole>>, matrix: About<'_>) -> Vec<Role> {
+    let mut roles = Vec::new();
+    for r in &raw.value {
+        let code_s = r.code.value.as_str();
+        let mut chars = code_s.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(ch), None) if ch.is_ascii_uppercase() => ch,
+            _ => {
+                cx.report(
+                    Code::BadRoleCode,
+                    at(&r.code),
+                    About::plain("legend"),
+                    format!("the role code '{code_s}' is not one uppercase letter"),
+                    "give each role a single uppercase ASCII letter, e.g. R, A, C, I",
+                );
+                continue;
+            }
+        };
+        let code_id = code.to_string();
+        let role = About::of("role", &code_id);
+        if cx.codes.contains(&code) {
+            cx.report(
+                Code::DuplicateRole,
+                at(&r.code),
+                role,
+                format!("the role code '{code}' is declared twice"),
+                "give every role of the legend its own letter",
+            );
+            continue;
+        }
+        cx.codes.push(code);
+        let name = cx.text(&r.name, &format!("the name of role {code}"), role, Kind::Heading);
+        let description =
+            cx.text(&r.description, &format!("the description of role {code}"), role, Kind::Line);
+        roles.push(Role { code, name, description });
+    }
+    if raw.value.is_empty() {
+        cx.report(
+            Code::NoRoles,
+            at(raw),
+            matrix,
+            "the legend `roles` is empty",
+            "declare the roles, usually R, A, C and I, each with a name and a description",
+        );
+    }
+    roles
+}
+
+/// The matrix rules: their values, and the roles they count, which the
+/// legend must declare unless `rules` names another letter.
+fn matrix_rules(
+    cx: &mut Context<'_>,
+    raw: Option<&Spanned<RawRules>>,
+    roles: &Spanned<Vec<RawRole>>,
+) -> Rules {
+    let about = About::plain("matrix rules");
+    let rules = match raw {
+        Some(r) => cx.rules(r, about).apply(Rules::default()),
+        None => Rules::default(),
+    };
+    for (field, code) in
+        [("accountable_role", rules.accountable_role), ("responsible_role", rules.responsible_role)]
+    {
+        let explicit = raw.is_some_and(|r| {
+            if field == "accountable_role" {
+                r.value.accountable_role.is_some()
+            } else {
+                r.value.responsible_role.is_some()
+            }
+        });
+        if !explicit && !cx.codes.contains(&code) && !cx.codes.is_empty() {
+            cx.report(
+                Code::BadRule,
+                raw.and_then(at).or(at(roles)),
+                about,
+                format!("the rules count role '{code}' ({field}), but the legend does not declare it"),
+                format!("declare '{code}' under `roles:`, or set `rules.{field}` to a declared code"),
+            );
+        }
+    }
+    rules
+}
+
+/// The parties: ids matching their pattern and unique, names; 1 to 8 of them.
+fn parties(cx: &mut Context<'_>, raw: &Spanned<Vec<RawParty>>, matrix: About<'_>) -> Vec<Party> {
+    let mut parties: Vec<Party> = Vec::new();
+    for p in &raw.value {
+        let pid = p.id.value.clone();
+        let party = About::of("party", &pid);
+        if !is_lower_id(&pid, b"_-") {
+            cx.report(
+                Code::BadId,
+                at(&p.id),
+                party,
+                format!("the party id '{pid}' is not valid"),
+                "use lowercase letters, digits, '-' and '_', starting with a letter or digit, e.g. `customer`",
+            );
+        }
+        if parties.iter().any(|q| q.id == pid) {
+            cx.report(
+                Code::DuplicateId,
+                at(&p.id),
+                party,
+                format!("the party id '{pid}' is used twice"),
+                "give every party its own id",
+            );
+            continue;
+        }
+        let name = cx.text(&p.name, &format!("the name of party {pid}"), party, Kind::Heading);
+        parties.push(Party { id: pid, name });
+    }
+    let n = raw.value.len();
+    if n == 0 || n > MAX_PARTIES {
+        cx.report(
+            Code::PartyCount,
+            at(raw),
+            matrix,
+            format!("the matrix has {n} parties; it must have 1 to {MAX_PARTIES}"),
+            "declare between one and eight parties under `parties:`; each becomes a column",
+        );
+    }
+    parties
+}
+
+/// What the checks of phases, subphases and activities share: the ids seen
+/// so far, the parties and the matrix rules.
+struct Sections<'p> {
+    /// Phase and subphase ids seen so far (one namespace for both).
+    section_ids: HashSet<String>,
+    /// Activity ids seen so far.
+    activity_ids: HashSet<String>,
+    /// The declared parties, in column order.
+    parties: &'p [Party],
+    /// The matrix rules every activity obeys unless it overrides them.
+    rules: Rules,
+}
+
+/// The phases, in order: each phase and subphase, its activities, its notes;
+/// at least one phase.
+fn phases(
+    cx: &mut Context<'_>,
+    raw: &Spanned<Vec<RawPhase>>,
+    parties: &[Party],
+    rules: Rules,
+    matrix: About<'_>,
+) -> Vec<Phase> {
+    let mut sections = Sections { section_ids: HashSet::new(), activity_ids: HashSet::new(), parties, rules };
+    let phases = raw.value.iter().map(|p| phase(cx, &mut sections, p)).collect();
+    if raw.value.is_empty() {
+        cx.report(
+            Code::NoPhases,
+            at(raw),
+            matrix,
+            "the matrix has no phase",
+            "add at least one phase with at least one activity under `phases:`",
+        );
+    }
+    phases
+}
+
+/// One phase: its own section, its subphases, at least one activity in all,
+/// then its notes.
+fn phase(cx: &mut Context<'_>, sections: &mut Sections<'_>, p: &RawPhase) -> Phase {
+    let own = p.activities.as_deref().unwrap_or_default();
+    let raw_phase = RawSection { id: &p.id, title: &p.title, intro: p.intro.as_ref(), activities: own };
+    let mut phase = section(cx, sections, "phase", raw_phase);
+    let subphases = p.subphases.iter().flatten().map(|s| subphase(cx, sections, s)).collect();
+    let in_subs: usize = p.subphases.iter().flatten().map(|s| s.activities.value.len()).sum();
+    let about = About::of("phase", &phase.id);
+    if own.len() + in_subs == 0 {
+        cx.report(
+            Code::EmptySection,
+            at(&p.id),
+            about,
+            format!("phase {} has no activity", phase.id),
+            "add at least one activity to the phase or to one of its subphases, or remove the phase",
+        );
+    }
+    phase.notes = notes(cx, p.notes.as_ref(), |i| format!("note {i} of phase {}", phase.id), about);
+    Phase { section: phase, subphases }
+}
+
+/// One subphase: its section, at least one activity, then its notes.
+fn subphase(cx: &mut Context<'_>, sections: &mut Sections<'_>, s: &RawSubphase) -> Section {
+    let raw_sub =
+        RawSection { id: &s.id, title: &s.title, intro: s.intro.as_ref(), activities: &s.activities.value };
+    let mut sub = section(cx, sections, "subphase", raw_sub);
+    let about = About::of("subphase", &sub.id);
+    if s.activities.value.is_empty() {
+        cx.report(
+            Code::EmptySection,
+            at(&s.activities),
+            about,
+            format!("subphase {} has no activity", sub.id),
+            "add at least one activity under `activities:`, or remove the subphase",
+        );
+    }
+    sub.notes = notes(cx, s.notes.as_ref(), |i| format!("note {i} of subphase {}", sub.id), about);
+    sub
+}
+
 /// The fields a raw phase and a raw subphase share.
 struct RawSection<'r> {
     id: &'r Spanned<String>,
@@ -689,92 +800,183 @@ struct RawSection<'r> {
     activities: &'r [RawActivity],
 }
 
-struct ActivityCtx<'a> {
-    party_index: &'a HashMap<&'a str, usize>,
-    party_count: usize,
-    rules: Rules,
-    activity_ids: &'a mut HashSet<String>,
+/// What a phase and a subphase share, checked alike: the id, the title, the
+/// intro, the activities (notes come after a phase's subphases: the caller's).
+fn section(cx: &mut Context<'_>, sections: &mut Sections<'_>, kind: &str, raw: RawSection<'_>) -> Section {
+    let sid = section_id(cx, sections, raw.id, kind);
+    let about = About::of(kind, &sid);
+    let title = cx.text(raw.title, &format!("the title of {kind} {sid}"), about, Kind::Heading);
+    let intro = raw.intro.map(|t| cx.text(t, &format!("the intro of {kind} {sid}"), about, Kind::Paragraphs));
+    let activities = raw.activities.iter().map(|a| activity(cx, sections, a)).collect();
+    Section { id: sid, title, intro, activities, notes: Vec::new() }
 }
 
-fn activity(c: &mut Checker<'_>, ctx: &mut ActivityCtx<'_>, a: &RawActivity) -> Activity {
+/// A phase or subphase id matches its pattern and no other phase or subphase has it.
+fn section_id(
+    cx: &mut Context<'_>,
+    sections: &mut Sections<'_>,
+    raw: &Spanned<String>,
+    kind: &str,
+) -> String {
+    let sid = raw.value.clone();
+    let about = About::of(kind, &sid);
+    if !is_lower_id(&sid, b"-") {
+        cx.report(
+            Code::BadId,
+            at(raw),
+            about,
+            format!("the {kind} id '{sid}' is not valid"),
+            "use lowercase letters, digits and hyphens, starting with a letter or digit, e.g. `define-needs`",
+        );
+    }
+    if !sections.section_ids.insert(sid.clone()) {
+        cx.report(
+            Code::DuplicateId,
+            at(raw),
+            about,
+            format!("the id '{sid}' is used by another phase or subphase"),
+            "give every phase and subphase its own id",
+        );
+    }
+    sid
+}
+
+/// One activity: its id, text and note, its role row, its rules override,
+/// and the RACI rules it must obey.
+fn activity(cx: &mut Context<'_>, sections: &mut Sections<'_>, a: &RawActivity) -> Activity {
     let aid = a.id.value.clone();
-    let subject = format!("activity {aid}");
-    if !is_activity_id(&aid) {
-        c.push(
-            Diagnostic::error("bad-id", at(&a.id), format!("the activity id '{aid}' is not valid"))
-                .subject(&subject)
-                .help("use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. `LLMAAS-SEC-04`"),
-        );
-    }
-    if !ctx.activity_ids.insert(aid.clone()) {
-        c.push(
-            Diagnostic::error(
-                "duplicate-id",
-                at(&a.id),
-                format!("the activity id '{aid}' is used twice in this file"),
-            )
-            .subject(&subject)
-            .help(
-                "give every activity its own id, and never reuse an id once published: GRC tools key on it",
-            ),
-        );
-    }
-    let text = c.text(&a.text, &format!("the text of activity {aid}"), &subject, Kind::Line);
-    let note = a
-        .note
-        .as_ref()
-        .map(|t| c.text(t, &format!("the note of activity {aid}"), &subject, Kind::Paragraphs));
-
-    let mut cells = vec![RoleCell::default(); ctx.party_count];
-    if let Some(roles) = &a.roles {
-        for (party, cell) in roles.value.iter() {
-            let Some(&i) = ctx.party_index.get(party.as_str()) else {
-                let known: Vec<&str> = ctx
-                    .party_index
-                    .keys()
-                    .copied()
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                c.push(
-                    Diagnostic::error(
-                        "unknown-party",
-                        at(cell).or(at(roles)),
-                        format!("the roles name the party '{party}', which `parties` does not declare"),
-                    )
-                    .subject(&subject)
-                    .help(format!(
-                        "use one of the declared party ids ({}), or declare '{party}' under `parties:`",
-                        known.join(", ")
-                    )),
-                );
-                continue;
-            };
-            cells[i] = role_cell(c, cell, &subject, party);
-        }
-    }
-
-    let rules = match &a.rules {
-        Some(r) => {
-            let rules = c.rules(r, &subject);
-            c.push(
-                Diagnostic::warning(
-                    "rules-override",
-                    at(r),
-                    format!("this activity overrides the matrix rules ({})", describe_rules(&r.value)),
-                )
-                .subject(&subject)
-                .help("intended exceptions are fine; make sure the contract means it"),
-            );
-            Some(rules)
-        }
-        None => None,
-    };
-    let effective = rules.map_or(ctx.rules, |o| o.apply(ctx.rules));
-    check_rules(c, a, &cells, effective, &subject, ctx.party_index);
+    let about = About::of("activity", &aid);
+    activity_id(cx, sections, &a.id, about);
+    let text = cx.text(&a.text, &format!("the text of activity {aid}"), about, Kind::Line);
+    let note =
+        a.note.as_ref().map(|t| cx.text(t, &format!("the note of activity {aid}"), about, Kind::Paragraphs));
+    let cells = role_row(cx, sections.parties, a.roles.as_ref(), about);
+    let rules = a.rules.as_ref().map(|r| rules_override(cx, r, about));
+    let effective = rules.map_or(sections.rules, |o| o.apply(sections.rules));
+    let place = a.roles.as_ref().and_then(at).or(at(&a.id));
+    accountable_count(cx, &cells, sections.parties, effective, place, about);
+    responsible_missing(cx, &cells, effective, place, about);
     Activity { id: aid, text, roles: cells, note, rules_override: rules }
 }
 
+/// An activity id matches its pattern and is unique in the file.
+fn activity_id(cx: &mut Context<'_>, sections: &mut Sections<'_>, raw: &Spanned<String>, about: About<'_>) {
+    let aid = &raw.value;
+    if !is_activity_id(aid) {
+        cx.report(
+            Code::BadId,
+            at(raw),
+            about,
+            format!("the activity id '{aid}' is not valid"),
+            "use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. `LLMAAS-SEC-04`",
+        );
+    }
+    if !sections.activity_ids.insert(aid.clone()) {
+        cx.report(
+            Code::DuplicateId,
+            at(raw),
+            about,
+            format!("the activity id '{aid}' is used twice in this file"),
+            "give every activity its own id, and never reuse an id once published: GRC tools key on it",
+        );
+    }
+}
+
+/// An activity's `roles:`: every party named is declared, every cell is
+/// valid. Returns one cell per declared party, in column order.
+fn role_row(
+    cx: &mut Context<'_>,
+    parties: &[Party],
+    raw: Option<&Spanned<KeyedList<Spanned<Option<String>>>>>,
+    about: About<'_>,
+) -> Vec<RoleCell> {
+    let mut cells = vec![RoleCell::default(); parties.len()];
+    let Some(roles) = raw else { return cells };
+    for (party, cell) in roles.value.iter() {
+        let Some(i) = parties.iter().position(|p| p.id == *party) else {
+            let mut known: Vec<&str> = parties.iter().map(|p| p.id.as_str()).collect();
+            known.sort_unstable();
+            cx.report(
+                Code::UnknownParty,
+                at(cell).or(at(roles)),
+                about,
+                format!("the roles name the party '{party}', which `parties` does not declare"),
+                format!(
+                    "use one of the declared party ids ({}), or declare '{party}' under `parties:`",
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        cells[i] = role_cell(cx, cell, about, party);
+    }
+    cells
+}
+
+/// Parses one role cell: letters of the legend, each at most once, separated
+/// by nothing, commas or spaces, any case; returns them in legend order.
+fn role_cell(
+    cx: &mut Context<'_>,
+    cell: &Spanned<Option<String>>,
+    about: About<'_>,
+    party: &str,
+) -> RoleCell {
+    let raw = cell.value.as_deref().unwrap_or("");
+    let mut held = vec![false; cx.codes.len()];
+    for ch in raw.chars() {
+        if ch == ',' || ch.is_whitespace() {
+            continue;
+        }
+        let up = ch.to_ascii_uppercase();
+        match cx.codes.iter().position(|&k| k == up) {
+            Some(i) if held[i] => cx.report(
+                Code::RepeatedRole,
+                at(cell),
+                about,
+                format!("party {party} holds '{up}' twice in '{raw}'"),
+                format!("write each letter once, e.g. `{party}: {}`", dedup(raw)),
+            ),
+            Some(i) => held[i] = true,
+            None => {
+                let help = format!(
+                    "use only the letters declared under `roles:` ({}), or add '{ch}' to the legend",
+                    cx.legend_codes()
+                );
+                let message =
+                    format!("party {party} has the role letter '{ch}', which the legend does not declare");
+                cx.report(Code::UnknownRole, at(cell), about, message, help);
+            }
+        }
+    }
+    RoleCell::from_normalised(cx.codes.iter().zip(&held).filter(|(_, h)| **h).map(|(k, _)| *k).collect())
+}
+
+/// `raw` without repeated letters, upper case: the help of `repeated-role`.
+fn dedup(raw: &str) -> String {
+    let mut out = String::new();
+    for ch in raw.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_uppercase()) {
+        if !out.contains(ch) {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// An activity's own `rules:`, on top of the matrix rules, reported as a
+/// warning so that the exception stays visible.
+fn rules_override(cx: &mut Context<'_>, raw: &Spanned<RawRules>, about: About<'_>) -> RulesOverride {
+    let rules = cx.rules(raw, about);
+    cx.report(
+        Code::RulesOverride,
+        at(raw),
+        about,
+        format!("this activity overrides the matrix rules ({})", describe_rules(&raw.value)),
+        "intended exceptions are fine; make sure the contract means it",
+    );
+    rules
+}
+
+/// The keys a `rules` block sets, as written: `accountable: any, ...`.
 fn describe_rules(r: &RawRules) -> String {
     let mut parts = Vec::new();
     for (k, v) in [
@@ -790,114 +992,69 @@ fn describe_rules(r: &RawRules) -> String {
     parts.join(", ")
 }
 
-/// Parses one role cell: letters of the legend, each at most once, separated
-/// by nothing, commas or spaces, any case; returns them in legend order.
-fn role_cell(c: &mut Checker<'_>, cell: &Spanned<Option<String>>, subject: &str, party: &str) -> RoleCell {
-    let raw = cell.value.as_deref().unwrap_or("");
-    let mut held = vec![false; c.codes.len()];
-    for ch in raw.chars() {
-        if ch == ',' || ch.is_whitespace() {
-            continue;
-        }
-        let up = ch.to_ascii_uppercase();
-        match c.codes.iter().position(|&k| k == up) {
-            Some(i) if held[i] => c.push(
-                Diagnostic::error(
-                    "repeated-role",
-                    at(cell),
-                    format!("party {party} holds '{up}' twice in '{raw}'"),
-                )
-                .subject(subject)
-                .help(format!("write each letter once, e.g. `{party}: {}`", dedup(raw))),
-            ),
-            Some(i) => held[i] = true,
-            None => {
-                let codes = c.codes.iter().map(char::to_string).collect::<Vec<_>>().join(", ");
-                c.push(
-                    Diagnostic::error(
-                        "unknown-role",
-                        at(cell),
-                        format!(
-                            "party {party} has the role letter '{ch}', which the legend does not declare"
-                        ),
-                    )
-                    .subject(subject)
-                    .help(format!(
-                        "use only the letters declared under `roles:` ({codes}), or add '{ch}' to the legend"
-                    )),
-                )
-            }
-        }
-    }
-    RoleCell::from_normalised(c.codes.iter().zip(&held).filter(|(_, h)| **h).map(|(k, _)| *k).collect())
+/// The ids of the parties whose cell holds `code`, in column order.
+fn holders<'p>(cells: &[RoleCell], parties: &'p [Party], code: char) -> Vec<&'p str> {
+    cells.iter().zip(parties).filter(|(r, _)| r.contains(code)).map(|(_, p)| p.id.as_str()).collect()
 }
 
-fn dedup(raw: &str) -> String {
-    let mut out = String::new();
-    for ch in raw.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_uppercase()) {
-        if !out.contains(ch) {
-            out.push(ch);
-        }
-    }
-    out
-}
-
-fn check_rules(
-    c: &mut Checker<'_>,
-    a: &RawActivity,
+/// The `accountable` rule: how many parties may hold the accountable letter.
+fn accountable_count(
+    cx: &mut Context<'_>,
     cells: &[RoleCell],
+    parties: &[Party],
     rules: Rules,
-    subject: &str,
-    party_index: &HashMap<&str, usize>,
+    place: Option<(u64, u64)>,
+    about: About<'_>,
 ) {
-    let mut names = vec![""; cells.len()];
-    for (id, &i) in party_index {
-        names[i] = id;
-    }
-    let holders = |code: char| -> Vec<&str> {
-        cells.iter().enumerate().filter(|(_, r)| r.contains(code)).map(|(i, _)| names[i]).collect()
-    };
-    let place = a.roles.as_ref().and_then(at).or(at(&a.id));
     let a = rules.accountable_role;
-    let holding_a = holders(a);
+    let holding_a = holders(cells, parties, a);
     let bad_a = match rules.accountable {
         AccountableRule::ExactlyOne => holding_a.len() != 1,
         AccountableRule::AtMostOne => holding_a.len() > 1,
         AccountableRule::Any => false,
     };
-    if bad_a {
-        let (msg, help) = if holding_a.is_empty() {
-            (
-                format!("no party holds '{a}' (accountable); exactly one must"),
-                format!(
-                    "give '{a}' to the one party that answers for this activity; if the contract deliberately names nobody, add `rules: {{accountable: at-most-one}}` to this activity"
-                ),
-            )
-        } else {
-            (
-                format!(
-                    "{} parties hold '{a}' (accountable): {}; {} may",
-                    holding_a.len(),
-                    holding_a.join(", "),
-                    if rules.accountable == AccountableRule::ExactlyOne {
-                        "exactly one"
-                    } else {
-                        "at most one"
-                    }
-                ),
-                format!(
-                    "keep '{a}' for the one party that answers for this activity and remove it from the others; if shared accountability is intended, add `rules: {{accountable: any}}` to this activity"
-                ),
-            )
-        };
-        c.push(Diagnostic::error("accountable-count", place, msg).subject(subject).help(help));
+    if !bad_a {
+        return;
     }
+    let (msg, help) = if holding_a.is_empty() {
+        (
+            format!("no party holds '{a}' (accountable); exactly one must"),
+            format!(
+                "give '{a}' to the one party that answers for this activity; if the contract deliberately names nobody, add `rules: {{accountable: at-most-one}}` to this activity"
+            ),
+        )
+    } else {
+        (
+            format!(
+                "{} parties hold '{a}' (accountable): {}; {} may",
+                holding_a.len(),
+                holding_a.join(", "),
+                if rules.accountable == AccountableRule::ExactlyOne { "exactly one" } else { "at most one" }
+            ),
+            format!(
+                "keep '{a}' for the one party that answers for this activity and remove it from the others; if shared accountability is intended, add `rules: {{accountable: any}}` to this activity"
+            ),
+        )
+    };
+    cx.report(Code::AccountableCount, place, about, msg, help);
+}
+
+/// The `responsible` rule: at least one party holds the responsible letter.
+fn responsible_missing(
+    cx: &mut Context<'_>,
+    cells: &[RoleCell],
+    rules: Rules,
+    place: Option<(u64, u64)>,
+    about: About<'_>,
+) {
     let r = rules.responsible_role;
-    if rules.responsible == ResponsibleRule::AtLeastOne && holders(r).is_empty() {
-        c.push(
-            Diagnostic::error("responsible-missing", place, format!("no party holds '{r}' (responsible); at least one must"))
-                .subject(subject)
-                .help(format!("give '{r}' to the party that carries the activity out; if that is intended, add `rules: {{responsible: any}}` to this activity")),
+    if rules.responsible == ResponsibleRule::AtLeastOne && !cells.iter().any(|c| c.contains(r)) {
+        cx.report(
+            Code::ResponsibleMissing,
+            place,
+            about,
+            format!("no party holds '{r}' (responsible); at least one must"),
+            format!("give '{r}' to the party that carries the activity out; if that is intended, add `rules: {{responsible: any}}` to this activity"),
         );
     }
 }
@@ -917,7 +1074,7 @@ mod tests {
     }
 
     /// Parses and validates `yaml`, returning the codes of every error found.
-    fn error_codes(yaml: &str) -> Vec<&'static str> {
+    fn error_codes(yaml: &str) -> Vec<Code> {
         let mut report = Report::new(std::path::Path::new("t.yaml"));
         let raw = match super::super::parse::<RawMatrix>(yaml) {
             Ok(r) => r,
@@ -947,8 +1104,8 @@ mod tests {
                  \x20     - {{id: A-2, text: {{en: X, {b}}}, roles: {{c: RA}}}}\n"
             )
         };
-        assert_eq!(error_codes(&yaml("fr: x", "fr: y")), Vec::<&str>::new());
-        assert_eq!(error_codes(&yaml("fr:", "fr: ~")), ["empty-text", "empty-text"]);
+        assert_eq!(error_codes(&yaml("fr: x", "fr: y")), Vec::<Code>::new());
+        assert_eq!(error_codes(&yaml("fr:", "fr: ~")), [Code::EmptyText, Code::EmptyText]);
     }
 
     #[test]

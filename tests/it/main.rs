@@ -3,6 +3,8 @@
 //! independent readers. Where a new test belongs:
 //! - `errors`: invalid matrices and what `validate` / `generate` say about them;
 //! - `import`: `raci-annex import` on real and synthetic pages, its errors, its fuzzer;
+//! - `codes`: every diagnostic code documented and produced;
+//! - `authoring`: the JSON Schema, the machine-readable diagnostics, completions and manual page;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
 //! - `csv`, `pdf`, `xlsx`: each format read back;
@@ -10,6 +12,8 @@
 
 mod support;
 
+mod authoring;
+mod codes;
 mod csv;
 mod diff;
 mod errors;
