@@ -156,7 +156,7 @@ fn generate(a: GenerateArgs) -> ExitCode {
             Some(format) => formats.push(format),
             None => {
                 return usage(&format!(
-                    "unknown format '{f}' in --format; use a comma-separated subset of pdf,xlsx,csv"
+                    "unknown format '{f}' in --format; use a comma-separated subset of pdf,xlsx,csv,md (default pdf,xlsx,csv)"
                 ));
             }
         }

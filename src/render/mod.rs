@@ -17,6 +17,7 @@
 //!    reader.
 
 pub mod csv;
+pub mod md;
 pub mod pdf;
 pub mod xlsx;
 
@@ -99,11 +100,14 @@ pub enum Format {
     Xlsx,
     /// The activity table and the legend (`ID-LANG.csv`, `ID-LANG-legend.csv`).
     Csv,
+    /// The documentation page (`ID-LANG.md`) that `import` reads back; not
+    /// in the default set of `--format`.
+    Md,
 }
 
 impl Format {
     /// Every format, in the order their files are produced.
-    pub const ALL: [Format; 3] = [Format::Pdf, Format::Xlsx, Format::Csv];
+    pub const ALL: [Format; 4] = [Format::Pdf, Format::Xlsx, Format::Csv, Format::Md];
 
     /// The name used by `--format`.
     pub fn name(self) -> &'static str {
@@ -111,6 +115,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Xlsx => "xlsx",
             Format::Csv => "csv",
+            Format::Md => "md",
         }
     }
 
@@ -128,6 +133,7 @@ impl Format {
             Format::Pdf => pdf::render(job),
             Format::Xlsx => xlsx::render(job),
             Format::Csv => csv::render(job),
+            Format::Md => md::render(job),
         }
     }
 
@@ -140,6 +146,7 @@ impl Format {
             Format::Pdf => 4_500,
             Format::Xlsx => 2_600,
             Format::Csv => 200,
+            Format::Md => 400,
         }
     }
 }
