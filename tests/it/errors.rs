@@ -1,5 +1,6 @@
 //! Invalid matrices and what `validate` / `generate` say about them, plus a
-//! fuzz harness that feeds mutated matrices to the loader.
+//! fuzz harness that feeds mutated matrices to the loader (and those that
+//! load to the md back-end and back through `import`).
 //!
 //! Every file `tests/fixtures/invalid/<code>--<case>.yaml` breaks exactly one
 //! rule; the test below picks new files up by itself. A line of a fixture that
@@ -572,11 +573,12 @@ fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
 }
 
 /// Number of valid files at the start of [`corpus`].
-const VALID_SEEDS: usize = 3;
+const VALID_SEEDS: usize = 4;
 
-/// Every matrix the fuzzer starts from: the valid ones first (canonical, small, full), then every fixture.
+/// Every matrix the fuzzer starts from: the valid ones first (canonical, small, full, md-hard), then every fixture.
 fn corpus() -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![llmaas(), fixture("valid/small.yaml"), fixture("valid/full.yaml")];
+    let mut files =
+        vec![llmaas(), fixture("valid/small.yaml"), fixture("valid/full.yaml"), fixture("md/md-hard.yaml")];
     for sub in ["invalid", "multi"] {
         files.extend(list(&fixture(sub)).into_iter().map(|n| fixture(sub).join(n)));
     }
@@ -587,13 +589,17 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 }
 
 // Mutated matrices (byte flips, line edits, inserted YAML tokens) never make the loader or the report renderer
-// panic, and every refusal carries at least one error. RACI_FUZZ_CASES sets the number of cases (default 64).
+// panic, and every refusal carries at least one error; every mutant that loads renders to md and its pages
+// import back to the same matrix (crate::md::round_trip). RACI_FUZZ_CASES sets the number of cases (default 64).
 #[test]
 fn fuzz_loader_never_panics_on_mutated_matrices() {
     let cases: u32 = std::env::var("RACI_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
     let corpus = corpus();
     let dir = scratch("fuzz");
     let path = dir.join("mutated.yaml");
+    let pages = dir.join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let templates = raci_annex::i18n::Templates::builtin();
     let outcomes: std::cell::RefCell<BTreeMap<String, u64>> = Default::default();
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     // Valid seeds half the time: their mutants reach the validator's rules more often.
@@ -612,7 +618,10 @@ fn fuzz_loader_never_panics_on_mutated_matrices() {
                 );
                 prop_assert!(l.matrix.activity_count() > 0);
                 let _ = l.report.render();
-                "ok".to_string()
+                // Whatever loads renders to md, and its pages import back to it.
+                let same =
+                    crate::md::round_trip(&pages, &l.matrix, &templates).map_err(TestCaseError::fail)?;
+                if same { "ok".to_string() } else { "ok, md beyond the reader".to_string() }
             }
             Err(r) => {
                 prop_assert!(r.has_errors(), "refused without an error (base {}): {:?}", corpus[which].0, r);
