@@ -10,8 +10,9 @@
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
 # one phase, and over 40 phases; "" to skip), IMPORT (the `import` of the
-# five network-vpc pages; "" to skip, default 1), BENCH (the shared bench
-# folder), VENV, DATA, OUT.
+# five network-vpc pages; "" to skip, default 1), MD (`--format md` of
+# n10000, alone and added to the whole job; "" to skip, default 1), BENCH
+# (the shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,6 +22,7 @@ SIZES=${SIZES:-"24 1000 10000"}
 BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
 IMPORT=${IMPORT-1}
+MD=${MD-1}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -112,4 +114,22 @@ if [ -n "$IMPORT" ]; then
   python3 "$BENCH/timeit.py" --runs "$((RUNS * 6))" --warmup "$WARMUP" -- \
     "$TOOL" import --quiet --id network-vpc --page "fr=$P/fr.md" --page "en=$P/en.md" --page "de=$P/de.md" \
     --page "es=$P/es.md" --page "it=$P/it.md" --drift "$OUT/import-drift.json" | tee "$OUT/import.txt"
+fi
+
+if [ -n "$MD" ]; then
+  # generate --format md of 10,000 activities in 3 languages (target: median
+  # under 0.2 s), beside --format csv, the other text format, for scale; then
+  # the whole job with md added against the default formats (target: A/B
+  # ratio under 1.10).
+  M=$DATA/n10000.yaml
+  echo
+  echo "generate --format md, 10,000 activities, 3 languages (A), beside --format csv (B):"
+  python3 "$BENCH/timeit.py" --runs "$((RUNS * 2))" --warmup "$WARMUP" \
+    --vs "$TOOL generate --quiet --data $M --out $OUT/p --lang $LANGS --format csv" -- \
+    "$TOOL" generate --quiet --data "$M" --out "$OUT/t" --lang $LANGS --format md | tee "$OUT/md.txt"
+  echo
+  echo "the whole job with md (A: pdf,xlsx,csv,md) against the default formats (B), 10,000 activities:"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
+    --vs "$TOOL generate --quiet --data $M --out $OUT/p --lang $LANGS" -- \
+    "$TOOL" generate --quiet --data "$M" --out "$OUT/t" --lang $LANGS --format pdf,xlsx,csv,md | tee "$OUT/md-added.txt"
 fi

@@ -24,8 +24,7 @@ use crate::view::{Paragraphs, Row, SectionView};
 pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
     let v = job.view;
     let s = job.strings;
-    // About 120 bytes a row and a party column ~8: one allocation for most pages.
-    let mut out = String::with_capacity(2048 + v.row_count() * (96 + 8 * v.parties.len()));
+    let mut out = String::with_capacity(size_hint(job));
 
     // Front matter (rule 1).
     out.push_str("---\n");
@@ -95,6 +94,37 @@ pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
     out.pop();
 
     Ok(vec![Output { file_name: format!("{}.md", job.stem()), bytes: out.into_bytes() }])
+}
+
+/// About the page's length, a little more, so that a page is written into
+/// one allocation (a large matrix's page is megabytes): every text once,
+/// an eighth more for escapes, and the table's pipes and spaces.
+fn size_hint(job: &Job<'_>) -> usize {
+    let v = job.view;
+    let text = |t: &str| t.len() + t.len() / 8;
+    let row = |r: &Row<'_>| {
+        let note = r.note.map_or(0, |n| text(n.as_str()) + 2 * r.id.len() + 16);
+        text(r.id) + text(r.text) + 8 + 4 * v.parties.len() + note
+    };
+    let sections: usize = v
+        .phases
+        .iter()
+        .flat_map(|p| p.sections())
+        .map(|s| {
+            let notes: usize = s.notes.iter().map(|n| text(n.as_str()) + 8).sum();
+            let header = 40 + v.parties.iter().map(|p| text(p.name) + 9).sum::<usize>();
+            text(s.title)
+                + s.intro.map_or(0, |i| text(i.as_str()))
+                + header
+                + notes
+                + s.rows.iter().map(row).sum::<usize>()
+        })
+        .sum();
+    let legend: usize = v.legend.iter().map(|r| text(r.name) + text(r.description) + 16).sum();
+    4096 + legend
+        + sections
+        + v.intro.map_or(0, |i| text(i.as_str()))
+        + v.notes.iter().map(|n| text(n.as_str()) + 8).sum::<usize>()
 }
 
 /// `key: ["a", "b"]`, a flow list of quoted ids.
@@ -324,6 +354,32 @@ mod tests {
         let mut inside = String::new();
         escape_into(&mut inside, "- not at the start", false);
         assert_eq!(inside, "- not at the start");
+    }
+
+    // The page of the shipped matrix fits the capacity reserved for it, in
+    // every language: one allocation, however large a page gets.
+    #[test]
+    fn the_size_hint_covers_the_page() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/llmaas.yaml");
+        let m = crate::load::load(&path).unwrap_or_else(|r| panic!("{}", r.render())).matrix;
+        let templates = crate::i18n::Templates::builtin();
+        let options = super::super::RenderOptions::new("test");
+        for l in &m.languages {
+            let view = crate::view::View::new(&m, l);
+            let job = Job {
+                view: &view,
+                strings: templates.strings(l),
+                layout: &templates.layout,
+                options: &options,
+            };
+            let page = render(&job).expect("renders").remove(0).bytes;
+            let hint = size_hint(&job);
+            assert!(
+                page.len() <= hint && hint < 2 * page.len() + 4096,
+                "{l}: {} bytes, hint {hint}",
+                page.len()
+            );
+        }
     }
 
     #[test]

@@ -139,14 +139,15 @@ impl Format {
 
     /// A rough upper bound of the memory one job of this format holds per
     /// activity while rendering, from measured peaks (35,000 activities:
-    /// PDF ~150 MB, XLSX ~90 MB), so that the scheduler does not render two
-    /// large annexes side by side.
+    /// PDF ~150 MB, XLSX ~90 MB; a Markdown page of 10,000 activities is
+    /// 1.5 MB, written into one reserved buffer), so that the scheduler does
+    /// not render two large annexes side by side.
     pub fn memory_per_activity(self) -> usize {
         match self {
             Format::Pdf => 4_500,
             Format::Xlsx => 2_600,
             Format::Csv => 200,
-            Format::Md => 400,
+            Format::Md => 200,
         }
     }
 }
