@@ -275,6 +275,7 @@ phases:
         let de = Lang::parse("de").expect("de");
         let v = View::new(&m, &de);
         assert_eq!(v.stem(), "v-de");
+        assert_eq!(v.source_language.as_str(), "en");
         assert_eq!(v.title, "Titel");
         assert_eq!(v.parties.iter().map(|p| p.name).collect::<Vec<_>>(), ["Kunde", "Anbieter"]);
         let numbers: Vec<(&str, &str)> =

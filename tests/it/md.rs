@@ -186,19 +186,25 @@ fn every_matrix_round_trips_through_its_pages() {
 }
 
 // Without --source-language, the first page is the source: the shipped
-// matrix (source de, listed first) comes back with its source language.
+// matrix (source de, listed first) comes back with its source language;
+// and so it does with --ids-from the matrix itself (the spec's other way).
 #[test]
 fn the_first_page_is_the_source_by_default() {
     let original = load(&llmaas());
     let dir = scratch("md-round-trip-default");
     let out = generate_md(&dir, &llmaas());
-    let mut args: Vec<String> = vec!["import".into(), "--id".into(), "llmaas".into()];
-    args.extend(page_args(&original, &out));
-    args.extend(["--out".into(), "back.yaml".into()]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = run(&dir, &refs);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_round_trip(&original, &load(&dir.join("back.yaml")), "llmaas");
+    let ids_from = llmaas().display().to_string();
+    for extra in [&[][..], &["--ids-from", ids_from.as_str()]] {
+        let mut args: Vec<String> = vec!["import".into(), "--id".into(), "llmaas".into()];
+        args.extend(page_args(&original, &out));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(["--out".into(), "back.yaml".into()]);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = std::fs::remove_file(dir.join("back.yaml"));
+        let o = run(&dir, &refs);
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        assert_round_trip(&original, &load(&dir.join("back.yaml")), &format!("llmaas {extra:?}"));
+    }
     assert!(carried_whole(&original));
 }
 
