@@ -11,10 +11,11 @@
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
 # one phase, and over 40 phases; "" to skip), IMPORT (the `import` of the
-# five network-vpc pages; "" to skip, default 1), DIFF (the size whose two
-# versions `diff --json` compares against GNU `diff -u`, default 35000; ""
-# to skip), AUTHORING (the size of the matrix that `validate
-# --message-format json` checks with 1,000 errors put in by
+# five network-vpc pages; "" to skip, default 1), MD (`--format md` of
+# n10000, alone and added to the whole job; "" to skip, default 1), DIFF
+# (the size whose two versions `diff --json` compares against GNU `diff -u`,
+# default 35000; "" to skip), AUTHORING (the size of the matrix that
+# `validate --message-format json` checks with 1,000 errors put in by
 # scripts/inject-errors.py, and `schema`; default 35000, "" to skip),
 # BENCH (the shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
@@ -26,6 +27,7 @@ SIZES=${SIZES-"24 1000 10000"}
 BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
 IMPORT=${IMPORT-1}
+MD=${MD-1}
 DIFF=${DIFF-35000}
 AUTHORING=${AUTHORING-35000}
 RUNS=${RUNS:-5}
@@ -161,4 +163,22 @@ if [ -n "$AUTHORING" ]; then
   echo
   echo "schema:"
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- "$TOOL" schema | tee "$OUT/schema.txt"
+fi
+
+if [ -n "$MD" ]; then
+  # generate --format md of 10,000 activities in 3 languages (target: median
+  # under 0.2 s), beside --format csv, the other text format, for scale; then
+  # the whole job with md added against the default formats (target: A/B
+  # ratio under 1.10).
+  M=$DATA/n10000.yaml
+  echo
+  echo "generate --format md, 10,000 activities, 3 languages (A), beside --format csv (B):"
+  python3 "$BENCH/timeit.py" --runs "$((RUNS * 2))" --warmup "$WARMUP" \
+    --vs "$TOOL generate --quiet --data $M --out $OUT/p --lang $LANGS --format csv" -- \
+    "$TOOL" generate --quiet --data "$M" --out "$OUT/t" --lang $LANGS --format md | tee "$OUT/md.txt"
+  echo
+  echo "the whole job with md (A: pdf,xlsx,csv,md) against the default formats (B), 10,000 activities:"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
+    --vs "$TOOL generate --quiet --data $M --out $OUT/p --lang $LANGS" -- \
+    "$TOOL" generate --quiet --data "$M" --out "$OUT/t" --lang $LANGS --format pdf,xlsx,csv,md | tee "$OUT/md-added.txt"
 fi

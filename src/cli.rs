@@ -18,7 +18,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate the matrices, then write PDF, XLSX and CSV for every language.
+    /// Validate the matrices, then write PDF, XLSX and CSV (and, asked for, Markdown pages) for every language.
     Generate(GenerateArgs),
     /// Check matrix files without writing anything.
     Validate(ValidateArgs),
@@ -46,7 +46,7 @@ pub struct GenerateArgs {
     /// Comma-separated language tags (default: every language each matrix declares).
     #[arg(long = "lang", value_name = "LANGS", value_delimiter = ',')]
     pub lang: Option<Vec<String>>,
-    /// Comma-separated subset of pdf,xlsx,csv.
+    /// Comma-separated subset of pdf,xlsx,csv,md (md: the documentation pages that `import` reads back; not in the default).
     #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "pdf,xlsx,csv")]
     pub format: Vec<String>,
     /// Per-language strings and layout (default: templates/ if present, else built-in).

@@ -118,7 +118,7 @@ fn formats(names: &[String]) -> Result<Vec<Format>, String> {
             Some(format) => formats.push(format),
             None => {
                 return Err(format!(
-                    "unknown format '{f}' in --format; use a comma-separated subset of pdf,xlsx,csv"
+                    "unknown format '{f}' in --format; use a comma-separated subset of pdf,xlsx,csv,md (default pdf,xlsx,csv)"
                 ));
             }
         }

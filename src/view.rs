@@ -22,6 +22,8 @@ pub struct View<'m> {
     pub lang: &'m Lang,
     /// The matrix id (stable, not translated).
     pub id: &'m str,
+    /// The language the matrix was written in (the Markdown pages name it).
+    pub source_language: &'m Lang,
     /// The matrix version, printed on every output.
     pub version: &'m str,
     /// The "as of" date: the only date any output carries.
@@ -164,6 +166,7 @@ impl<'m> View<'m> {
         View {
             lang,
             id: &matrix.id,
+            source_language: &matrix.source_language,
             version: &matrix.version,
             date: matrix.date,
             source: &matrix.source,
@@ -272,6 +275,7 @@ phases:
         let de = Lang::parse("de").expect("de");
         let v = View::new(&m, &de);
         assert_eq!(v.stem(), "v-de");
+        assert_eq!(v.source_language.as_str(), "en");
         assert_eq!(v.title, "Titel");
         assert_eq!(v.parties.iter().map(|p| p.name).collect::<Vec<_>>(), ["Kunde", "Anbieter"]);
         let numbers: Vec<(&str, &str)> =

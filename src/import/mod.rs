@@ -17,7 +17,7 @@ mod draft;
 mod ids;
 mod markdown;
 mod page;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::fmt::Write as _;
 use std::io::Read;

@@ -17,6 +17,7 @@
 //!    reader.
 
 pub mod csv;
+pub mod md;
 pub mod pdf;
 pub mod xlsx;
 
@@ -102,11 +103,14 @@ pub enum Format {
     Xlsx,
     /// The activity table and the legend (`ID-LANG.csv`, `ID-LANG-legend.csv`).
     Csv,
+    /// The documentation page (`ID-LANG.md`) that `import` reads back; not
+    /// in the default set of `--format`.
+    Md,
 }
 
 impl Format {
     /// Every format, in the order their files are produced.
-    pub const ALL: [Format; 3] = [Format::Pdf, Format::Xlsx, Format::Csv];
+    pub const ALL: [Format; 4] = [Format::Pdf, Format::Xlsx, Format::Csv, Format::Md];
 
     /// The name used by `--format`.
     pub fn name(self) -> &'static str {
@@ -114,6 +118,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Xlsx => "xlsx",
             Format::Csv => "csv",
+            Format::Md => "md",
         }
     }
 
@@ -131,18 +136,21 @@ impl Format {
             Format::Pdf => pdf::render(job),
             Format::Xlsx => xlsx::render(job),
             Format::Csv => csv::render(job),
+            Format::Md => md::render(job),
         }
     }
 
     /// A rough upper bound of the memory one job of this format holds per
     /// activity while rendering, from measured peaks (35,000 activities:
-    /// PDF ~150 MB, XLSX ~90 MB), so that the scheduler does not render two
-    /// large annexes side by side.
+    /// PDF ~150 MB, XLSX ~90 MB; a Markdown page of 10,000 activities is
+    /// 1.5 MB, written into one reserved buffer), so that the scheduler does
+    /// not render two large annexes side by side.
     pub fn memory_per_activity(self) -> usize {
         match self {
             Format::Pdf => 4_500,
             Format::Xlsx => 2_600,
             Format::Csv => 200,
+            Format::Md => 200,
         }
     }
 }

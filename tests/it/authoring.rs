@@ -283,8 +283,10 @@ fn subcommands() -> Vec<String> {
     let help = stdout(&run(&root(), &["--help"]));
     let section = help.split("Commands:").nth(1).expect("a Commands: section");
     let section = section.split("\n\n").next().unwrap_or_default();
+    // A command's line starts two spaces in; a wrapped description, further.
     section
         .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|n| *n != "help")
         .map(str::to_owned)

@@ -1,5 +1,6 @@
 //! Invalid matrices and what `validate` / `generate` say about them, plus a
-//! fuzz harness that feeds mutated matrices to the loader and to `diff`.
+//! fuzz harness that feeds mutated matrices to the loader and to `diff` (and
+//! those that load to the md back-end and back through `import`).
 //!
 //! Every file `tests/fixtures/invalid/<code>--<case>.yaml` breaks exactly one
 //! rule; the test below picks new files up by itself. A line of a fixture that
@@ -531,11 +532,12 @@ pub(crate) fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
 }
 
 /// Number of valid files at the start of [`corpus`].
-pub(crate) const VALID_SEEDS: usize = 3;
+pub(crate) const VALID_SEEDS: usize = 4;
 
-/// Every matrix the fuzzer starts from: the valid ones first (canonical, small, full), then every fixture.
+/// Every matrix the fuzzer starts from: the valid ones first (canonical, small, full, md-hard), then every fixture.
 pub(crate) fn corpus() -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![llmaas(), fixture("valid/small.yaml"), fixture("valid/full.yaml")];
+    let mut files =
+        vec![llmaas(), fixture("valid/small.yaml"), fixture("valid/full.yaml"), fixture("md/md-hard.yaml")];
     for sub in ["invalid", "multi"] {
         files.extend(list(&fixture(sub)).into_iter().map(|n| fixture(sub).join(n)));
     }
@@ -568,7 +570,8 @@ fn check_diff(
 }
 
 // Mutated matrices (byte flips, line edits, inserted YAML tokens) never make the loader, the report renderer or
-// `diff` panic, and every refusal carries at least one error. RACI_FUZZ_CASES sets the number of cases (default 64).
+// `diff` panic, and every refusal carries at least one error; every mutant that loads renders to md and its pages
+// import back to the same matrix (crate::md::round_trip). RACI_FUZZ_CASES sets the number of cases (default 64).
 #[test]
 fn fuzz_loader_never_panics_on_mutated_matrices() {
     let cases: u32 = std::env::var("RACI_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
@@ -583,6 +586,9 @@ fn fuzz_loader_never_panics_on_mutated_matrices() {
     let dir = scratch("fuzz");
     let path = dir.join("mutated.yaml");
     let earlier_path = dir.join("earlier.yaml");
+    let pages = dir.join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let templates = raci_annex::i18n::Templates::builtin();
     let outcomes: std::cell::RefCell<BTreeMap<String, u64>> = Default::default();
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     // Valid seeds half the time: their mutants reach the validator's rules more often.
@@ -617,7 +623,10 @@ fn fuzz_loader_never_panics_on_mutated_matrices() {
                 if let Ok(e) = raci_annex::load::load_bytes(Path::new("earlier.yaml"), earlier, 1) {
                     check_diff(Some(&e.matrix), &l.matrix)?;
                 }
-                "ok".to_string()
+                // Whatever loads renders to md, and its pages import back to it.
+                let same =
+                    crate::md::round_trip(&pages, &l.matrix, &templates).map_err(TestCaseError::fail)?;
+                if same { "ok".to_string() } else { "ok, md beyond the reader".to_string() }
             }
             Err(r) => {
                 prop_assert!(r.has_errors(), "refused without an error (base {}): {:?}", corpus[which].0, r);

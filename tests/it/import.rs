@@ -672,6 +672,9 @@ fn corpus() -> Vec<Vec<u8>> {
             }
         }
     }
+    // Pages as `generate --format md` writes them, of the hard md fixture.
+    let templates = raci_annex::i18n::Templates::builtin();
+    v.extend(crate::md::pages_of(&load(&fixture("md/md-hard.yaml")), &templates).into_iter().map(|(_, b)| b));
     v
 }
 

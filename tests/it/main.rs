@@ -5,6 +5,7 @@
 //! - `import`: `raci-annex import` on real and synthetic pages, its errors, its fuzzer;
 //! - `codes`: every diagnostic code documented and produced;
 //! - `authoring`: the JSON Schema, the machine-readable diagnostics, completions and manual page;
+//! - `md`: `generate --format md` imported back to the same matrix, and read by a second parser;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
 //! - `csv`, `pdf`, `xlsx`: each format read back;
@@ -18,6 +19,7 @@ mod csv;
 mod diff;
 mod errors;
 mod import;
+mod md;
 mod pdf;
 mod pipeline;
 mod seed;
