@@ -16,6 +16,7 @@
 //! 3. Test it in `tests/it/` by reading its files back with an independent
 //!    reader.
 
+pub mod amendment;
 pub mod csv;
 pub mod pdf;
 pub mod xlsx;
