@@ -12,6 +12,7 @@
 mod compare;
 mod json;
 mod lookup;
+mod out;
 mod pair;
 mod strings;
 mod summary;
@@ -20,6 +21,7 @@ mod view;
 pub use compare::compare;
 pub use json::json;
 pub use lookup::{ActivityAt, Lookup, SectionAt};
+pub use out::{AmendmentOptions, write_amendment};
 pub use pair::{Input, Pair, PairError, STDIN_NAME, load_pair, version_warning};
 pub use strings::{AmendmentStrings, KindStrings, RuleStrings, SubjectStrings, WordStrings, fill};
 pub use summary::summary;
