@@ -45,6 +45,8 @@ pub struct AmendmentStrings {
     pub before: String,
     pub after: String,
     pub languages: String,
+    /// The one column of the parties' codes when they are too many for a column each.
+    pub roles: String,
     /// The heading of a phase NEW no longer has: `{title}`.
     pub removed_phase: String,
     /// The heading of a phase of OLD that NEW has as a subphase: `{title}`, `{version}` (OLD's).

@@ -963,3 +963,29 @@ fn a_long_amendment_breaks_over_pages_inside_the_margins() {
         }
     }
 }
+
+// More parties than columns can hold: one column lists each party holding a
+// role with its codes before → after; the table stays tagged, a cell per column.
+#[test]
+fn many_parties_are_listed_in_one_roles_column() {
+    let extra = "  - {id: dpo, name: {fr: Délégué à la protection des données, en: Data protection officer}}\n  - {id: soc, name: {fr: Centre des opérations, en: Security operations centre}}\n  - {id: broker, name: {fr: Courtier, en: Broker}}\n";
+    let auditor = "  - {id: auditor, name: {fr: Auditeur, en: Auditor}}\n";
+    let old = edit(&v1(), &[(auditor, &format!("{auditor}{extra}"))]);
+    let new = edit(
+        &old,
+        &[("roles: {customer: RA, provider: CI}", "roles: {customer: RA, provider: CI, dpo: C, broker: I}")],
+    );
+    let out = written("am-parties", &old, &new, &["--lang", "en", "--format", "pdf"]);
+    let (pdf, tree) = open_pdf(&out, "en");
+    let t = tables(&pdf, &tree);
+    assert_eq!(t[1].header, ["ID", "Activity", "Change", "Roles (before → after)"]);
+    assert_eq!(t[1].rows[0][0], "B-01");
+    assert_eq!(
+        t[1].rows[0][3], "Customer: RA Provider: CI Data protection officer: – → C Broker: – → I",
+        "the parties holding a role, in column order; the others left out"
+    );
+    assert_eq!(
+        t[1].rows[0][2],
+        "Data protection officer now holds C (no role before) Broker now holds I (no role before)"
+    );
+}

@@ -326,7 +326,10 @@ impl Doc<'_> {
         if c.changed() { format!("{} → {}", show(c.before), show(c.after)) } else { show(c.after) }
     }
 
-    /// The columns of a phase table: id, activity, change, one per party.
+    /// The columns of a phase table: id, activity, change, then one per
+    /// party, or, when the parties are too many for a column each to hold
+    /// its name (more than five, or a name that would need type under
+    /// 6.5 pt), one column listing each party with its codes.
     fn phase_table(&self, caption: &str) -> Table {
         let job = self.job;
         let (v, s, w) = (job.view, job.strings, job.strings.amendment());
@@ -334,11 +337,9 @@ impl Doc<'_> {
         let cw = f.content_width();
         let n = v.parties.len() as f32;
         let bold = f.table_bold;
+        let entries = || v.phases.iter().flat_map(|g| &g.entries);
         // Wide enough for the longest name, or "RA → RAC", on one line where the page allows.
-        let widest_codes = v
-            .phases
-            .iter()
-            .flat_map(|g| &g.entries)
+        let widest_codes = entries()
             .flat_map(|e| &e.codes)
             .map(|c| bold.face().width(&nfc(&self.codes_text(c)), bold.size))
             .fold(0.0, f32::max);
@@ -346,31 +347,49 @@ impl Doc<'_> {
             v.parties.iter().map(|p| bold.face().width(&nfc(p.name), bold.size)).fold(0.0, f32::max);
         let party_w =
             (widest_name.max(widest_codes) + 2.0 * PAD_X + 4.0).clamp(34.0, ((cw * 0.4) / n).max(34.0));
+        let longest_word =
+            |name: &str| name.split(' ').map(|x| bold.face().width(x, bold.size)).fold(0.0, f32::max);
+        let room = party_w - 2.0 * PAD_X;
+        let stacked = v.parties.len() > 5
+            || v.parties.iter().any(|p| bold.size * room / longest_word(&nfc(p.name)) < 6.5);
         let id_w = *self.id_width.get_or_init(|| {
-            v.phases
-                .iter()
-                .flat_map(|g| &g.entries)
+            entries()
                 .map(|e| f.table_text.face().width(e.id, f.table_text.size))
                 .fold(bold.face().width(&nfc(&s.activity_id), bold.size), f32::max)
                 .clamp(24.0, cw * 0.2)
                 + 2.0 * PAD_X
         });
-        let rest = cw - id_w - party_w * n;
+        let parties_w = if stacked {
+            let line = entries()
+                .flat_map(|e| e.codes.iter().zip(&v.parties))
+                .map(|(c, p)| {
+                    bold.face().width(&nfc(&format!("{}: {}", p.name, self.codes_text(c))), bold.size)
+                })
+                .fold(bold.face().width(&nfc(&w.roles), bold.size), f32::max);
+            (line + 2.0 * PAD_X + 2.0).clamp(0.2 * (cw - id_w), 0.3 * (cw - id_w))
+        } else {
+            party_w * n
+        };
+        let rest = cw - id_w - parties_w;
         let activity_w = (rest * self.activity_share(rest)).round();
         let mut widths = vec![id_w, activity_w, rest - activity_w];
-        widths.extend(v.parties.iter().map(|_| party_w));
         let mut header = vec![
             f.cell(&s.activity_id, bold, widths[0], Align::Left),
             f.cell(&s.activity, bold, widths[1], Align::Left),
             f.cell(&w.change, bold, widths[2], Align::Left),
         ];
+        if stacked {
+            widths.push(parties_w);
+            header.push(f.cell(&w.roles, bold, parties_w, Align::Left));
+            return Table { widths, header, caption: caption.to_string() };
+        }
+        widths.extend(v.parties.iter().map(|_| party_w));
         // A narrow party column takes its name in smaller type rather than
-        // breaking a word (down to 5.5 pt), as in the annex.
+        // breaking a word (down to 6.5 pt: else the parties are stacked).
         header.extend(v.parties.iter().map(|p| {
             let name = nfc(p.name);
-            let longest = name.split(' ').map(|x| bold.face().width(x, bold.size)).fold(0.0, f32::max);
-            let room = party_w - 2.0 * PAD_X;
-            let size = if longest > room { (bold.size * room / longest).max(5.5) } else { bold.size };
+            let longest = longest_word(&name);
+            let size = if longest > room { bold.size * room / longest } else { bold.size };
             f.cell(&name, Style { size, ..bold }, party_w, Align::Center)
         }));
         Table { widths, header, caption: caption.to_string() }
@@ -393,7 +412,26 @@ impl Doc<'_> {
                     .map(|l| width(&l.words) + l.details.iter().map(|d| width(d)).sum::<f32>())
                     .sum::<f32>();
             }
-            if activity + change <= 0.0 { 0.5 } else { (activity / (activity + change)).clamp(0.35, 0.62) }
+            let share = if activity + change <= 0.0 {
+                0.5
+            } else {
+                (activity / (activity + change)).clamp(0.4, 0.55)
+            };
+            // Neither column narrower than its longest word (a long German compound), where the room allows.
+            let word = |s: &str| s.split(' ').map(|w| st.face().width(w, st.size)).fold(0.0, f32::max);
+            let entries = || self.job.view.phases.iter().flat_map(|g| &g.entries);
+            let pad = 2.0 * PAD_X + 1.0;
+            let activity_min = entries().map(|e| word(&e.text)).fold(0.0, f32::max) + pad;
+            let change_min = entries()
+                .flat_map(|e| &e.changes)
+                .flat_map(|l| std::iter::once(&l.words).chain(&l.details))
+                .map(|t| word(t))
+                .fold(0.0, f32::max)
+                + pad;
+            if activity_min + change_min > room {
+                return share;
+            }
+            share.clamp(activity_min / room, 1.0 - change_min / room)
         })
     }
 
@@ -420,6 +458,24 @@ impl Doc<'_> {
             vec![f.cell(e.id, st, t.widths[0], Align::Left), text, self.change_cell(&e.changes, t.widths[2])];
         let changed = Style { bold: true, color: self.job.layout.colors.accent, ..st };
         let same = Style { color: self.job.layout.colors.muted, ..st };
+        if t.widths.len() == 4 && self.job.view.parties.len() != 1 {
+            // The parties stacked in one column: each that holds a role in
+            // either version, one per line, its name and its codes.
+            let room = t.widths[3] - 2.0 * PAD_X;
+            let mut roles = Cell { lines: Vec::new(), align: Align::Left, repeated: false };
+            for (c, p) in e.codes.iter().zip(&self.job.view.parties) {
+                if c.before.is_empty() && c.after.is_empty() {
+                    continue;
+                }
+                let style = if c.changed() { changed } else { same };
+                let text = nfc(&format!("{}: {}", p.name, self.codes_text(c)));
+                roles
+                    .lines
+                    .extend(wrap(&text, style.face(), style.size, room).into_iter().map(|x| (x, style)));
+            }
+            cells.push(roles);
+            return cells;
+        }
         for (i, w) in t.widths[3..].iter().enumerate() {
             cells.push(match e.codes.get(i) {
                 Some(c) => {
