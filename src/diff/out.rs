@@ -89,8 +89,10 @@ pub fn write_amendment(
     let warnings: Vec<Report> =
         langs.iter().filter(|l| !templates.has_strings(l)).map(|l| crate::no_strings(new, l)).collect();
 
+    let (o, n) = (super::Lookup::new(old), super::Lookup::new(new));
     let views: Vec<Amendment<'_>> =
-        langs.iter().map(|l| Amendment::new(changes, old, new, l, templates.strings(l))).collect();
+        langs.iter().map(|l| Amendment::with(changes, &o, &n, l, templates.strings(l))).collect();
+    drop((o, n));
     let jobs: Vec<(usize, Format)> =
         (0..views.len()).flat_map(|v| opts.formats.iter().map(move |&f| (v, f))).collect();
     let sizes: Vec<usize> =

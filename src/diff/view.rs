@@ -181,7 +181,20 @@ impl<'a> Amendment<'a> {
         lang: &'a Lang,
         strings: &Strings,
     ) -> Self {
-        let cx = Cx { o: Lookup::new(old), n: Lookup::new(new), lang, w: strings.amendment() };
+        Self::with(changes, &Lookup::new(old), &Lookup::new(new), lang, strings)
+    }
+
+    /// Like [`Amendment::new`], with the two versions already indexed (one
+    /// index serves every language of a run).
+    pub fn with(
+        changes: &'a Changes,
+        old: &Lookup<'a>,
+        new: &Lookup<'a>,
+        lang: &'a Lang,
+        strings: &Strings,
+    ) -> Self {
+        let cx = Cx { o: old, n: new, lang, w: strings.amendment() };
+        let (old, new) = (old.matrix(), new.matrix());
         let version = |m: &'a Matrix| Version {
             version: &m.version,
             date: m.date,
@@ -229,8 +242,8 @@ impl<'a> Amendment<'a> {
 
 /// What building one amendment works with.
 struct Cx<'a, 's> {
-    o: Lookup<'a>,
-    n: Lookup<'a>,
+    o: &'s Lookup<'a>,
+    n: &'s Lookup<'a>,
     lang: &'a Lang,
     w: &'s AmendmentStrings,
 }
@@ -322,7 +335,7 @@ impl<'a> Cx<'a, '_> {
         parties: &[PartyColumn<'a>],
     ) -> Group<'a> {
         let heading = match side {
-            Side::New => self.heading(&self.n, &Place { phase: phase.to_string(), subphase: None }),
+            Side::New => self.heading(self.n, &Place { phase: phase.to_string(), subphase: None }),
             Side::Old => {
                 let title = self.o.section(phase).map_or(phase, |at| self.text(&at.section().title));
                 if self.n.section(phase).is_some() {
@@ -362,9 +375,9 @@ impl<'a> Cx<'a, '_> {
                 })
                 .collect();
             let (side, place) = match (na, oa) {
-                (Some(a), _) => (&self.n, a.place()),
-                (None, Some(a)) => (&self.o, a.place()),
-                (None, None) => (&self.n, Place { phase: String::new(), subphase: None }),
+                (Some(a), _) => (self.n, a.place()),
+                (None, Some(a)) => (self.o, a.place()),
+                (None, None) => (self.n, Place { phase: String::new(), subphase: None }),
             };
             return Entry {
                 id: at.map_or("", |a| a.activity.id.as_str()),
@@ -375,10 +388,10 @@ impl<'a> Cx<'a, '_> {
             };
         }
         let text = match c {
-            Change::PhaseRemoved { section } => self.heading(&self.o, section),
+            Change::PhaseRemoved { section } => self.heading(self.o, section),
             Change::Reordered { section }
             | Change::PhaseAdded { section }
-            | Change::SectionTextChanged { section, .. } => self.heading(&self.n, section),
+            | Change::SectionTextChanged { section, .. } => self.heading(self.n, section),
             _ => String::new(),
         };
         Entry { id: "", text, place: None, changes: vec![line], codes: Vec::new() }
@@ -533,7 +546,7 @@ impl<'a> Cx<'a, '_> {
     /// One change in words, with its CSV values.
     fn line(&self, c: &'a Change) -> Line<'a> {
         let w = &self.w.words;
-        let (o, n) = (&self.o, &self.n);
+        let (o, n) = (self.o, self.n);
         let mut l = Line {
             kind: c.kind(),
             words: String::new(),

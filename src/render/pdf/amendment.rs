@@ -104,7 +104,7 @@ fn compose(job: &AmendmentJob<'_>) -> Composed {
     let mut doc = Doc {
         f: Flow::new(l, job.strings, table_size),
         job,
-        id_width: OnceCell::new(),
+        columns: OnceCell::new(),
         share: OnceCell::new(),
     };
     doc.document();
@@ -124,8 +124,8 @@ fn compose(job: &AmendmentJob<'_>) -> Composed {
 struct Doc<'a> {
     f: Flow<'a>,
     job: &'a AmendmentJob<'a>,
-    /// Width of the id column, the same in every phase table.
-    id_width: OnceCell<f32>,
+    /// The widths and header of every phase table.
+    columns: OnceCell<(Vec<f32>, Vec<Cell>)>,
     /// The activity column's share of the text columns, the same in every phase table.
     share: OnceCell<f32>,
 }
@@ -331,6 +331,12 @@ impl Doc<'_> {
     /// its name (more than five, or a name that would need type under
     /// 6.5 pt), one column listing each party with its codes.
     fn phase_table(&self, caption: &str) -> Table {
+        // The same columns in every phase table: measured over every row once.
+        let (widths, header) = self.columns.get_or_init(|| self.measure_columns());
+        Table { widths: widths.clone(), header: header.clone(), caption: caption.to_string() }
+    }
+
+    fn measure_columns(&self) -> (Vec<f32>, Vec<Cell>) {
         let job = self.job;
         let (v, s, w) = (job.view, job.strings, job.strings.amendment());
         let f = &self.f;
@@ -352,13 +358,11 @@ impl Doc<'_> {
         let room = party_w - 2.0 * PAD_X;
         let stacked = v.parties.len() > 5
             || v.parties.iter().any(|p| bold.size * room / longest_word(&nfc(p.name)) < 6.5);
-        let id_w = *self.id_width.get_or_init(|| {
-            entries()
-                .map(|e| f.table_text.face().width(e.id, f.table_text.size))
-                .fold(bold.face().width(&nfc(&s.activity_id), bold.size), f32::max)
-                .clamp(24.0, cw * 0.2)
-                + 2.0 * PAD_X
-        });
+        let id_w = entries()
+            .map(|e| f.table_text.face().width(e.id, f.table_text.size))
+            .fold(bold.face().width(&nfc(&s.activity_id), bold.size), f32::max)
+            .clamp(24.0, cw * 0.2)
+            + 2.0 * PAD_X;
         let parties_w = if stacked {
             let line = entries()
                 .flat_map(|e| e.codes.iter().zip(&v.parties))
@@ -381,7 +385,7 @@ impl Doc<'_> {
         if stacked {
             widths.push(parties_w);
             header.push(f.cell(&w.roles, bold, parties_w, Align::Left));
-            return Table { widths, header, caption: caption.to_string() };
+            return (widths, header);
         }
         widths.extend(v.parties.iter().map(|_| party_w));
         // A narrow party column takes its name in smaller type rather than
@@ -392,7 +396,7 @@ impl Doc<'_> {
             let size = if longest > room { bold.size * room / longest } else { bold.size };
             f.cell(&name, Style { size, ..bold }, party_w, Align::Center)
         }));
-        Table { widths, header, caption: caption.to_string() }
+        (widths, header)
     }
 
     /// The activity column's share of the room the id and party columns
