@@ -989,3 +989,61 @@ fn many_parties_are_listed_in_one_roles_column() {
         "Data protection officer now holds C (no role before) Broker now holds I (no role before)"
     );
 }
+
+// --templates: a strings file without the amendment group keeps the
+// built-in words; one with it changes them; an incomplete group is a
+// template error; layout.yaml's signatures choose who signs.
+#[test]
+fn templates_override_the_words_and_who_signs() {
+    let base = v1();
+    let new = edit(&base, &[("roles: {customer: RA, provider: CI}", "roles: {customer: RA, provider: C}")]);
+    let en = std::fs::read_to_string(crate::support::root().join("templates/strings/en.yaml")).unwrap();
+    let without = &en[..en.find("\n# The amendment annex").expect("the amendment group")];
+    let custom = en.replace(
+        "role_changed: \"Role of {party} changed from {old} to {new}\"",
+        "role_changed: \"{party}: {old} becomes {new}\"",
+    );
+    assert_ne!(custom, en);
+    for (name, strings, layout, words, fields) in [
+        ("am-tpl-builtin", without.to_string(), "", "Role of Provider changed from CI to C", 3),
+        ("am-tpl-custom", custom, "signatures: [provider, customer]\n", "Provider: CI becomes C", 2),
+    ] {
+        let dir = scratch(name);
+        std::fs::create_dir_all(dir.join("tpl/strings")).unwrap();
+        std::fs::write(dir.join("tpl/strings/en.yaml"), strings).unwrap();
+        std::fs::write(dir.join("tpl/layout.yaml"), layout).unwrap();
+        std::fs::write(dir.join("old.yaml"), &base).unwrap();
+        std::fs::write(dir.join("new.yaml"), &new).unwrap();
+        let o = run(
+            &dir,
+            &[
+                "diff",
+                "old.yaml",
+                "new.yaml",
+                "--out",
+                "out",
+                "--lang",
+                "en",
+                "--format",
+                "pdf",
+                "--templates",
+                "tpl",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let (pdf, tree) = open_pdf(&dir.join("out"), "en");
+        assert!(collapse(&pdf.text()).contains(words), "{name}: {}", pdf.text());
+        assert_eq!(tree.all("Form").len(), fields, "{name}: signature fields");
+    }
+    let broken = en.replace("    role_given: \"{party} now holds {new} (no role before)\"\n", "");
+    assert_ne!(broken, en);
+    let dir = scratch("am-tpl-broken");
+    std::fs::create_dir_all(dir.join("tpl/strings")).unwrap();
+    std::fs::write(dir.join("tpl/strings/en.yaml"), broken).unwrap();
+    std::fs::write(dir.join("old.yaml"), &base).unwrap();
+    std::fs::write(dir.join("new.yaml"), &new).unwrap();
+    let o = run(&dir, &["diff", "old.yaml", "new.yaml", "--out", "out", "--templates", "tpl"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[template]") && stderr(&o).contains("role_given"), "{}", stderr(&o));
+    assert!(!dir.join("out").exists());
+}
