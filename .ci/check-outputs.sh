@@ -14,6 +14,9 @@
 #   - every XLSX: LibreOffice converts each sheet to CSV;
 #   - every CSV: UTF-8, the spec's header, CRLF, the same number of records in
 #     every language; --csv-delimiter and --csv-bom;
+#   - diff --out of two versions of the shipped matrix: the amendment annex
+#     (tagged, fields pyHanko lists, both versions and the CSV attached, the
+#     CSV's columns and rows, the workbook's two sheets, reproducible);
 #   - a second run gives byte-identical files.
 # PYHANKO names the pyHanko command (installed by .ci/run into a venv).
 set -euo pipefail
@@ -144,7 +147,7 @@ for pdf in "${pdfs[@]}"; do
   structure=$(pdfinfo -struct-text "$pdf" 2>&1) || fail "$pdf: pdfinfo -struct-text"
   head -n 1 <<<"$structure" | grep -qx 'Document' || fail "$pdf: the structure tree does not start with Document"
   for el in H1 H2 Table THead TBody TR TH TD P Form; do
-    grep -Eq "^ *$el( |$)" <<<"$structure" || fail "$pdf: no $el element in the structure tree"
+    grep -Eq "^ *$el( |:|$)" <<<"$structure" || fail "$pdf: no $el element in the structure tree"
   done
   echo "structure: $(grep -c . <<<"$structure") lines, $(grep -Ec '^ *H2( |$)' <<<"$structure") H2, $(grep -Ec '^ *Table( |$)' <<<"$structure") tables"
   text=$(pdftotext -enc UTF-8 "$pdf" -) || fail "$pdf: pdftotext"
@@ -218,6 +221,79 @@ for xlsx in "${xlsxs[@]}"; do
     ((${#sheets[@]} >= 2)) || fail "$xlsx: expected a legend sheet and at least one phase sheet"
   fi
 done
+
+header "diff --out: the amendment annex of two versions of the shipped matrix"
+# NEW: data/llmaas.yaml with the version raised, one role cell and one
+# English text changed (plain text edits: CI needs no YAML library).
+amend=$tmp/amend
+mkdir -p "$amend"
+cp data/llmaas.yaml "$amend/old.yaml"
+python3 - "$amend/old.yaml" "$amend/new.yaml" <<'PY'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+for old, new in [
+    ('version: "1.0"', 'version: "1.1"'),
+    ('          customer: "RA"\n          provider: "CI"\n', '          customer: "RA"\n          provider: "C"\n'),
+    ('en: "Subscribe to the service and select the invoicing entity"', 'en: "Subscribe to the service and choose the invoicing entity"'),
+]:
+    assert s.count(old) >= 1, old
+    s = s.replace(old, new, 1)
+open(sys.argv[2], "w", encoding="utf-8").write(s)
+PY
+ra diff "$amend/old.yaml" "$amend/new.yaml" || fail "diff (summary) failed"
+ra diff --quiet "$amend/old.yaml" "$amend/new.yaml" --out "$amend/a" --attach-source ||
+  fail "diff --out failed"
+(cd "$amend/a" && sha256sum --strict -c SHA256SUMS) || fail "diff --out: SHA256SUMS does not match"
+listed=$(awk '{ print $2 }' "$amend/a/SHA256SUMS" | sort)
+present=$(find "$amend/a" -mindepth 1 -maxdepth 1 ! -name SHA256SUMS -printf '%f\n' | sort)
+[[ $listed == "$present" ]] || fail "diff --out: SHA256SUMS does not list exactly the files present"
+langs=$(grep -c '' <<<"$(sed -n 's/^languages: \[\(.*\)\]$/\1/p' data/llmaas.yaml | tr ',' '\n')")
+(($(wc -l <"$amend/a/SHA256SUMS") == 3 * langs)) || fail "diff --out: expected 3 files for each of $langs languages"
+for pdf in "$amend/a"/*.pdf; do
+  stem=$(basename "$pdf" .pdf)
+  echo "--- $stem.pdf"
+  qpdf --check "$pdf" >/dev/null || fail "$pdf: qpdf --check"
+  info=$(pdfinfo "$pdf") || fail "$pdf: pdfinfo"
+  grep -q '^Tagged: *yes' <<<"$info" || fail "$pdf: not a tagged PDF"
+  grep -q '^Form: *AcroForm' <<<"$info" || fail "$pdf: no signature fields (AcroForm)"
+  pdffonts "$pdf" | awk 'NR > 2 && NF > 0 && ($(NF-4) != "yes" || $(NF-3) != "yes" || $(NF-2) != "yes") { bad++ }
+    END { exit (bad > 0) }' || fail "$pdf: every font must be embedded, subset and have a Unicode map"
+  structure=$(pdfinfo -struct-text "$pdf" 2>&1) || fail "$pdf: pdfinfo -struct-text"
+  for el in H1 H2 Table THead TBody TR TH TD P Form; do
+    grep -Eq "^ *$el( |:|$)" <<<"$structure" || fail "$pdf: no $el element in the structure tree"
+  done
+  fields=$("$PYHANKO" sign list "$pdf") || fail "$pdf: pyHanko cannot list its fields"
+  for party in customer provider; do
+    grep -qx "signature-$party:EMPTY" <<<"$fields" || fail "$pdf: no empty signature-$party field"
+  done
+  text=$(pdftotext -enc UTF-8 "$pdf" -) || fail "$pdf: pdftotext"
+  grep -q '→' <<<"$text" || fail "$pdf: no codes before → after"
+  rm -rf "$amend/detached" && mkdir -p "$amend/detached"
+  pdfdetach -saveall -o "$amend/detached" "$pdf" || fail "$pdf: pdfdetach -saveall"
+  cmp "$amend/detached/old.yaml" "$amend/old.yaml" || fail "$pdf: the attached OLD differs from its file"
+  cmp "$amend/detached/new.yaml" "$amend/new.yaml" || fail "$pdf: the attached NEW differs from its file"
+  cmp "$amend/detached/$stem.csv" "$amend/a/$stem.csv" || fail "$pdf: the attached CSV differs from $stem.csv"
+  echo "tagged, fields listed by pyHanko, OLD, NEW and the CSV attached byte for byte"
+done
+for csv in "$amend/a"/*.csv; do
+  [[ $(head -n 1 "$csv") == matrix_id,old_version,new_version,kind,phase_id,subphase_id,activity_id,activity,party,old,new,languages$'\r' ]] ||
+    fail "$csv: unexpected header"
+  grep -q '^llmaas,1.0,1.1,roles-changed,define-needs,,LLMAAS-NEED-01,.*,provider,CI,C,'$'\r''$' "$csv" ||
+    fail "$csv: no roles-changed row for LLMAAS-NEED-01"
+  (($(records "$csv") == 3)) || fail "$csv: expected the header and 2 changes, found $(records "$csv") records"
+done
+xlsx=$(find "$amend/a" -name '*-changes-en.xlsx' | head -n 1)
+dir=$amend/xlsx-csv
+timeout 300 soffice --headless --norestore "-env:UserInstallation=file://$tmp/lo" \
+  --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' \
+  --outdir "$dir" "$xlsx" >/dev/null || fail "$xlsx: LibreOffice conversion failed"
+sheets=("$dir"/*.csv)
+((${#sheets[@]} == 2)) || fail "$xlsx: expected a summary sheet and a changes sheet, found ${#sheets[@]}"
+ra diff --quiet "$amend/old.yaml" "$amend/new.yaml" --out "$amend/b" --attach-source
+for f in "$amend/a"/*; do
+  cmp "$f" "$amend/b/$(basename "$f")" || fail "diff --out: $(basename "$f") differs between two runs"
+done
+echo "ok: the amendment annex of $langs languages, reproducible"
 
 header "reproducibility: a second run (--jobs 1) gives the same bytes"
 ra generate --quiet "${args[@]}" --jobs 1 --out "$tmp/b"

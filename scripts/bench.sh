@@ -6,7 +6,7 @@
 #
 #     scripts/bench.sh                      # sizes 24 1000 10000, 5 runs
 #     SIZES="24 1000" RUNS=3 scripts/bench.sh
-#     SIZES= SHAPES= BIG= scripts/bench.sh  # only diff --json against diff -u
+#     SIZES= SHAPES= BIG= scripts/bench.sh  # only diff --json against diff -u, and diff --out
 #
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
@@ -14,8 +14,10 @@
 # five network-vpc pages; "" to skip, default 1), MD (`--format md` of
 # n10000, alone and added to the whole job; "" to skip, default 1), DIFF
 # (the size whose two versions `diff --json` compares against GNU `diff -u`,
-# default 35000; "" to skip), AUTHORING (the size of the matrix that
-# `validate --message-format json` checks with 1,000 errors put in by
+# default 35000; "" to skip), AMEND (diff --out, the amendment annex, of
+# those two versions and of the 24-activity matrix with 5 changes; "" to
+# skip, default 1), AUTHORING (the size of the matrix that `validate
+# --message-format json` checks with 1,000 errors put in by
 # scripts/inject-errors.py, and `schema`; default 35000, "" to skip),
 # BENCH (the shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
@@ -181,4 +183,38 @@ if [ -n "$MD" ]; then
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
     --vs "$TOOL generate --quiet --data $M --out $OUT/p --lang $LANGS" -- \
     "$TOOL" generate --quiet --data "$M" --out "$OUT/t" --lang $LANGS --format pdf,xlsx,csv,md | tee "$OUT/md-added.txt"
+fi
+
+# diff --out: the amendment annex (PDF, XLSX, CSV; de, en, fr) of the same
+# two versions, side by side with diff --json of them (the comparison
+# alone); then of the 24-activity matrix with 5 changes (new-version.py on
+# it: 2 roles changed, 1 activity added, 1 removed, 1 moved), whole process.
+# Targets: under 1.5 s and 300 MiB; under 30 ms.
+AMEND=${AMEND-1}
+if [ -n "$AMEND" ] && [ -n "$DIFF" ]; then
+  old=$DATA/n$DIFF.yaml new=$DATA/n$DIFF-new.yaml
+  log=$OUT/amend-n$DIFF.txt
+  rm -rf "$OUT/amend"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$TOOL diff --json $old $new" -- \
+    "$TOOL" diff --quiet "$old" "$new" --out "$OUT/amend" --lang $LANGS >"$log"
+  a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
+  b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
+  cpu=$(awk '/^A /{f=1} f&&/cpu/{print $6; exit}' "$log")
+  peak=$(awk '/^A /{f=1} f&&/peak/{print $6; exit}' "$log")
+  maxpeak=$(awk '/^A /{f=1} f&&/peak/{print $8; exit}' "$log")
+  echo
+  echo "| job | activities | changes | raci-annex | cpu | diff --json | target | peak (median, max) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  changes=$(($(wc -l <"$OUT/amend/llmaas-changes-en.csv") - 1))
+  printf '| diff --out, all formats, 3 languages | %s | %s | %s s | %s s | %s s | < 1.5 s, < 300 MiB | %s, %s MiB |\n' \
+    "$DIFF" "$changes" "$a" "$cpu" "$b" "$peak" "$maxpeak"
+fi
+if [ -n "$AMEND" ]; then
+  [ -s "$DATA/n24.yaml" ] || "$PY" "$BENCH/scale.py" --src data/llmaas.yaml --n 24 --langs $LANGS --out "$DATA/n24.yaml"
+  [ -s "$DATA/n24-new.yaml" ] || "$PY" scripts/new-version.py --src "$DATA/n24.yaml" --out "$DATA/n24-new.yaml"
+  echo
+  echo "diff --out of the 24-activity matrix with 5 changes, all formats, 3 languages, whole process (target < 30 ms):"
+  rm -rf "$OUT/amend24"
+  python3 "$BENCH/timeit.py" --runs "$((RUNS * 6))" --warmup "$WARMUP" -- \
+    "$TOOL" diff --quiet "$DATA/n24.yaml" "$DATA/n24-new.yaml" --out "$OUT/amend24" | tee "$OUT/amend24.txt"
 fi

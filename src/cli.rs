@@ -171,4 +171,7 @@ pub struct DiffArgs {
     /// With --out: start the CSV file with a UTF-8 byte order mark.
     #[arg(long = "csv-bom", requires = "out")]
     pub csv_bom: bool,
+    /// With --out: embed in each PDF both matrix files and the CSV of its language (PDF/A-3a).
+    #[arg(long = "attach-source", requires = "out")]
+    pub attach_source: bool,
 }

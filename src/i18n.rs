@@ -58,6 +58,10 @@ pub struct Strings {
     /// English) fill it in.
     #[serde(default)]
     pub acceptance: Option<AcceptanceStrings>,
+    /// The words of the amendment annex of `diff --out`. Optional in a
+    /// templates folder's file, filled in like [`Strings::acceptance`].
+    #[serde(default)]
+    pub amendment: Option<crate::diff::AmendmentStrings>,
 }
 
 /// The words of the acceptance block that ends an annex (pdf-annex.md, "A place to sign").
@@ -85,6 +89,16 @@ impl Strings {
         match (&self.acceptance, &*ENGLISH) {
             (Some(a), _) | (None, Some(a)) => a,
             (None, None) => unreachable!("the built-in English strings have an acceptance block (tested)"),
+        }
+    }
+
+    /// The words of the amendment annex (the built-in English ones if none were loaded).
+    pub fn amendment(&self) -> &crate::diff::AmendmentStrings {
+        static ENGLISH: std::sync::LazyLock<Option<crate::diff::AmendmentStrings>> =
+            std::sync::LazyLock::new(|| builtin("en").and_then(|s| s.amendment));
+        match (&self.amendment, &*ENGLISH) {
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => unreachable!("the built-in English strings have an amendment group (tested)"),
         }
     }
 
@@ -119,6 +133,9 @@ impl Strings {
             || sheet.contains(['[', ']', ':', '*', '?', '/', '\\'])
         {
             return Err("`legend_sheet` must be 1 to 31 characters without any of []:*?/\\".into());
+        }
+        if let Some(a) = &self.amendment {
+            a.check()?;
         }
         Ok(())
     }
@@ -181,6 +198,9 @@ impl Templates {
                         // Groups added after a folder's file was written: the built-in words.
                         if s.acceptance.is_none() {
                             s.acceptance = builtin(&tag).or_else(|| builtin("en")).and_then(|b| b.acceptance);
+                        }
+                        if s.amendment.is_none() {
+                            s.amendment = builtin(&tag).or_else(|| builtin("en")).and_then(|b| b.amendment);
                         }
                         t.strings.insert(tag, s);
                     }

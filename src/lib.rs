@@ -180,39 +180,14 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
     for (mi, m) in matrices.iter().enumerate() {
         let langs = match &opts.langs {
             Some(ls) => {
-                for l in ls.iter().filter(|l| !m.has_language(l)) {
-                    let mut r = Report::new(&m.source.path);
-                    r.push(
-                        Diagnostic::error(
-                            diag::Code::UnknownLanguage,
-                            None,
-                            format!("--lang asks for '{l}', which this matrix does not declare"),
-                        )
-                        .about("matrix", &m.id)
-                        .help(format!(
-                            "ask only for its languages ({}), or translate the matrix into '{l}'",
-                            join(&m.languages)
-                        )),
-                    );
-                    errors.push(r);
-                }
+                errors.extend(ls.iter().filter(|l| !m.has_language(l)).map(|l| unknown_language(m, l)));
                 ls.clone()
             }
             None => m.languages.clone(),
         };
         for l in langs {
             if !templates.has_strings(&l) {
-                let mut r = Report::new(&m.source.path);
-                r.push(
-                    Diagnostic::warning(
-                        diag::Code::NoStrings,
-                        None,
-                        format!("there are no template strings for '{l}'; labels are printed in English"),
-                    )
-                    .about("matrix", &m.id)
-                    .help(format!("add templates/strings/{l}.yaml (copy en.yaml and translate it)")),
-                );
-                warnings.push(r);
+                warnings.push(no_strings(m, &l));
             }
             pairs.push((mi, l));
         }
@@ -226,46 +201,109 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
     let views: Vec<View<'_>> = pairs.iter().map(|(mi, l)| View::new(&matrices[*mi], l)).collect();
     let jobs: Vec<(usize, Format)> =
         (0..views.len()).flat_map(|v| opts.formats.iter().map(move |&f| (v, f))).collect();
-
-    output::prepare(&opts.out)?;
-    let staged = render_and_stage(opts, &views, &templates, &jobs, progress)?;
-    let files = output::commit(&opts.out, staged)?;
-    for (p, size) in &files {
-        progress.file_written(p, *size);
-    }
+    let sizes: Vec<usize> =
+        jobs.iter().map(|&(v, format)| views[v].row_count() * format.memory_per_activity()).collect();
+    let render = |&(v, format): &(usize, Format)| {
+        let view = &views[v];
+        let job = Job {
+            view,
+            strings: templates.strings(view.lang),
+            layout: &templates.layout,
+            options: &opts.render,
+        };
+        format.render(&job).map_err(Failure::from)
+    };
+    let done = |&(v, format): &(usize, Format), n: usize, total: usize| {
+        progress.job_done(views[v].id, views[v].lang, format, n, total);
+    };
+    let files = write_jobs(&opts.out, &jobs, &sizes, opts.jobs, &render, &done, progress)?;
     Ok(Summary { files, warnings })
 }
 
-/// Renders every job on `opts.jobs` threads and stages each file as soon as
+/// The `unknown-language` error: `--lang` asks for `l`, which `m` does not declare.
+pub(crate) fn unknown_language(m: &Matrix, l: &Lang) -> Report {
+    let mut r = Report::new(&m.source.path);
+    r.push(
+        Diagnostic::error(
+            diag::Code::UnknownLanguage,
+            None,
+            format!("--lang asks for '{l}', which this matrix does not declare"),
+        )
+        .about("matrix", &m.id)
+        .help(format!(
+            "ask only for its languages ({}), or translate the matrix into '{l}'",
+            join(&m.languages)
+        )),
+    );
+    r
+}
+
+/// The `no-strings` warning: the templates have no strings for `l`.
+pub(crate) fn no_strings(m: &Matrix, l: &Lang) -> Report {
+    let mut r = Report::new(&m.source.path);
+    r.push(
+        Diagnostic::warning(
+            diag::Code::NoStrings,
+            None,
+            format!("there are no template strings for '{l}'; labels are printed in English"),
+        )
+        .about("matrix", &m.id)
+        .help(format!("add templates/strings/{l}.yaml (copy en.yaml and translate it)")),
+    );
+    r
+}
+
+/// How a run renders one job into its files.
+pub(crate) type RenderJob<'r, J> = dyn Fn(&J) -> Result<Vec<render::Output>, Failure> + Sync + 'r;
+/// Told that a job is rendered and staged (`done` of `total`).
+pub(crate) type JobDone<'r, J> = dyn Fn(&J, usize, usize) + Sync + 'r;
+
+/// Writes a run's files, all or nothing: prepares `out`, renders `jobs` on
+/// up to `threads` threads within the memory budget (`sizes`: each job's
+/// estimate), stages each file as soon as it is rendered, then commits them
+/// all with `SHA256SUMS`. The one write path of `generate` and `diff --out`.
+///
+/// # Errors
+/// The first failure of a job, or of writing; then no output file has changed.
+pub(crate) fn write_jobs<J: Sync>(
+    out: &Path,
+    jobs: &[J],
+    sizes: &[usize],
+    threads: usize,
+    render: &RenderJob<'_, J>,
+    done: &JobDone<'_, J>,
+    progress: &dyn Progress,
+) -> Result<Vec<(PathBuf, u64)>, Failure> {
+    output::prepare(out)?;
+    let staged = render_and_stage(out, jobs, sizes, threads, render, done)?;
+    let files = output::commit(out, staged)?;
+    for (p, size) in &files {
+        progress.file_written(p, *size);
+    }
+    Ok(files)
+}
+
+/// Renders every job on `threads` threads and stages each file as soon as
 /// it is rendered, so that at most one job's output per thread is in memory.
 /// The staged files come back in job order whatever the scheduling.
-fn render_and_stage(
-    opts: &GenerateOptions,
-    views: &[View<'_>],
-    templates: &Templates,
-    jobs: &[(usize, Format)],
-    progress: &dyn Progress,
+fn render_and_stage<J: Sync>(
+    out: &Path,
+    jobs: &[J],
+    sizes: &[usize],
+    threads: usize,
+    render: &RenderJob<'_, J>,
+    on_done: &JobDone<'_, J>,
 ) -> Result<Vec<output::Staged>, Failure> {
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    let sizes: Vec<usize> =
-        jobs.iter().map(|&(v, format)| views[v].row_count() * format.memory_per_activity()).collect();
-    let queue = Queue::new(&sizes, MEMORY_BUDGET);
+    let queue = Queue::new(sizes, MEMORY_BUDGET);
     let work = || {
         while let Some((i, _permit)) = queue.take(&failed) {
-            let (v, format) = jobs[i];
-            let view = &views[v];
-            let job = Job {
-                view,
-                strings: templates.strings(view.lang),
-                layout: &templates.layout,
-                options: &opts.render,
-            };
-            let result = format.render(&job).map_err(Failure::from).and_then(|outputs| {
+            let result = render(&jobs[i]).and_then(|outputs| {
                 outputs
                     .iter()
-                    .map(|o| output::stage(&opts.out, &o.file_name, &o.bytes).map_err(Failure::from))
+                    .map(|o| output::stage(out, &o.file_name, &o.bytes).map_err(Failure::from))
                     .collect::<Result<Vec<_>, _>>()
             });
             if result.is_err() {
@@ -273,14 +311,14 @@ fn render_and_stage(
                 queue.wake_all();
             } else {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress.job_done(view.id, view.lang, format, n, jobs.len());
+                on_done(&jobs[i], n, jobs.len());
             }
             if let Ok(mut slot) = slots[i].lock() {
                 *slot = Some(result);
             }
         }
     };
-    let threads = opts.jobs.clamp(1, jobs.len().max(1));
+    let threads = threads.clamp(1, jobs.len().max(1));
     std::thread::scope(|s| {
         for _ in 1..threads {
             s.spawn(work);
@@ -409,7 +447,7 @@ impl Drop for Permit<'_, '_> {
 /// One job's result, filled in by whichever worker ran it.
 type Slot = Mutex<Option<Result<Vec<output::Staged>, Failure>>>;
 
-fn join(langs: &[Lang]) -> String {
+pub(crate) fn join(langs: &[Lang]) -> String {
     langs.iter().map(Lang::as_str).collect::<Vec<_>>().join(", ")
 }
 

@@ -243,18 +243,25 @@ fn generate(a: GenerateArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(Failure::Invalid(reports)) => {
+        Err(e) => failure(e),
+    }
+}
+
+/// Reports why a run wrote nothing, with its exit status (1 input or defect, 3 output).
+fn failure(e: Failure) -> ExitCode {
+    match e {
+        Failure::Invalid(reports) => {
             print_reports(&reports);
             eprintln!("nothing was written: fix the errors above and run again");
             ExitCode::from(1)
         }
-        Err(Failure::Render(e)) => {
+        Failure::Render(e) => {
             eprintln!(
                 "error: {e}\nnothing was written; this is a defect of raci-annex, please report it with the matrix file"
             );
             ExitCode::from(1)
         }
-        Err(Failure::Output(e)) => {
+        Failure::Output(e) => {
             eprintln!("error: {e}\nthe files of earlier runs are unchanged");
             ExitCode::from(3)
         }
@@ -336,23 +343,20 @@ fn diff(a: DiffArgs) -> ExitCode {
         return usage("OLD and NEW cannot both be '-': standard input can be read only once");
     }
     // The `--out` form's options, checked for form like generate's.
-    if let Err(msg) = a
-        .csv_delimiter
-        .as_deref()
-        .map_or(Ok(b','), csv_delimiter)
-        .and(a.format.as_deref().map_or(Ok(Vec::new()), formats))
-        .and(langs(a.lang.as_deref()))
-    {
-        return usage(&msg);
-    }
-    if let Some(out) = &a.out {
-        eprintln!(
-            "error: diff --out (the amendment annex in {}) is not implemented yet; \
-             run diff without --out for the summary, or with --json",
-            out.display()
-        );
-        return ExitCode::from(2);
-    }
+    let checked = a.csv_delimiter.as_deref().map_or(Ok(b','), csv_delimiter).and_then(|d| {
+        let f = a.format.as_deref().map_or(Ok(Format::DEFAULT.to_vec()), formats)?;
+        if f.contains(&Format::Md) {
+            return Err(
+                "diff --out writes the amendment annex as pdf, xlsx and csv; md is a format of generate"
+                    .into(),
+            );
+        }
+        Ok((d, f, langs(a.lang.as_deref())?))
+    });
+    let (delimiter, out_formats, out_langs) = match checked {
+        Ok(c) => c,
+        Err(msg) => return usage(&msg),
+    };
     let pair = match diff::load_pair(&old, &new) {
         Ok(p) => p,
         Err(e) => {
@@ -366,6 +370,24 @@ fn diff(a: DiffArgs) -> ExitCode {
         }
     };
     let changes = diff::compare(&pair.old.matrix, &pair.new.matrix);
+    if let Some(out) = a.out {
+        let opts = diff::AmendmentOptions {
+            out,
+            langs: out_langs,
+            formats: out_formats,
+            templates: a
+                .templates
+                .or_else(|| Path::new("templates").is_dir().then(|| PathBuf::from("templates"))),
+            render: RenderOptions {
+                csv_delimiter: delimiter,
+                csv_bom: a.csv_bom,
+                attach_source: a.attach_source,
+                ..RenderOptions::new(raci_annex::TOOL)
+            },
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        return amendment(&pair, &changes, &opts, a.quiet, a.exit_code);
+    }
     if !a.quiet {
         print_reports(std::slice::from_ref(&pair.old.report));
         print_reports(std::slice::from_ref(&pair.new.report));
@@ -389,4 +411,35 @@ fn diff(a: DiffArgs) -> ExitCode {
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
     }
     ExitCode::from(if a.exit_code && !changes.is_empty() { 4 } else { 0 })
+}
+
+/// `diff --out`: the warnings of both files, then the amendment annex written
+/// (exit 0, or 4 with `--exit-code` when the versions differ), or why not (1, 3).
+fn amendment(
+    pair: &raci_annex::diff::Pair,
+    changes: &raci_annex::diff::Changes,
+    opts: &raci_annex::diff::AmendmentOptions,
+    quiet: bool,
+    exit_code: bool,
+) -> ExitCode {
+    use raci_annex::diff;
+    if !quiet {
+        print_reports(std::slice::from_ref(&pair.old.report));
+        print_reports(std::slice::from_ref(&pair.new.report));
+        if let Some(w) = diff::version_warning(pair, changes) {
+            print_reports(&[w]);
+        }
+    }
+    let progress = Reporter::new(quiet);
+    let result = diff::write_amendment(pair, changes, opts, &progress);
+    progress.finish();
+    match result {
+        Ok(summary) => {
+            if !quiet {
+                print_reports(&summary.warnings);
+            }
+        }
+        Err(e) => return failure(e),
+    }
+    ExitCode::from(if exit_code && !changes.is_empty() { 4 } else { 0 })
 }

@@ -133,6 +133,8 @@ codes! {
 
     // A `diff` run (diff.md).
     DifferentMatrix = "different-matrix", Error, "OLD and NEW are not versions of the same matrix (other ids)";
+    NoCommonLanguage = "no-common-language", Error,
+        "`diff --out` without `--lang`: OLD and NEW share no language to word the changes in";
     VersionNotBumped = "version-not-bumped", Warning, "the content changed but `version` did not";
 }
 

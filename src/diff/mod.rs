@@ -12,14 +12,20 @@
 mod compare;
 mod json;
 mod lookup;
+mod out;
 mod pair;
+mod strings;
 mod summary;
+mod view;
 
 pub use compare::compare;
 pub use json::json;
 pub use lookup::{ActivityAt, Lookup, SectionAt};
+pub use out::{AmendmentOptions, write_amendment};
 pub use pair::{Input, Pair, PairError, STDIN_NAME, load_pair, version_warning};
+pub use strings::{AmendmentStrings, KindStrings, RuleStrings, SubjectStrings, WordStrings, fill};
 pub use summary::summary;
+pub use view::{Amendment, Codes, Count, Entry, Group, Line, PartyColumn, Version};
 
 use crate::model::{Lang, Rules, RulesOverride};
 

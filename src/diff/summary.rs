@@ -93,7 +93,7 @@ fn roles(r: &[PartyCodes]) -> String {
     r.iter().map(|p| format!("{}: {}", p.party, codes(&p.codes))).collect::<Vec<_>>().join(", ")
 }
 
-fn rules_override(o: &RulesOverride) -> String {
+pub(super) fn rules_override(o: &RulesOverride) -> String {
     let mut parts = Vec::new();
     if let Some(v) = o.accountable {
         parts.push(format!("accountable: {}", super::json::accountable(v)));
@@ -108,6 +108,17 @@ fn rules_override(o: &RulesOverride) -> String {
         parts.push(format!("responsible_role: {v}"));
     }
     format!("{{{}}}", parts.join(", "))
+}
+
+/// Every key of the matrix rules, as the JSON names them.
+pub(super) fn rules_full(r: &Rules) -> String {
+    format!(
+        "accountable: {}, responsible: {}, accountable_role: {}, responsible_role: {}",
+        super::json::accountable(r.accountable),
+        super::json::responsible(r.responsible),
+        r.accountable_role,
+        r.responsible_role
+    )
 }
 
 fn rules_delta(old: &Rules, new: &Rules) -> String {

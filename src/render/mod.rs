@@ -16,6 +16,7 @@
 //! 3. Test it in `tests/it/` by reading its files back with an independent
 //!    reader.
 
+pub mod amendment;
 pub mod csv;
 pub mod md;
 pub mod pdf;
@@ -111,6 +112,10 @@ pub enum Format {
 impl Format {
     /// Every format, in the order their files are produced.
     pub const ALL: [Format; 4] = [Format::Pdf, Format::Xlsx, Format::Csv, Format::Md];
+
+    /// The formats written when `--format` is not given (and the only ones
+    /// of the amendment annex): the Markdown pages are asked for.
+    pub const DEFAULT: [Format; 3] = [Format::Pdf, Format::Xlsx, Format::Csv];
 
     /// The name used by `--format`.
     pub fn name(self) -> &'static str {

@@ -151,6 +151,11 @@ const RUNS: &[Case] = &[
         how: "diff two versions with one version number",
         run: version_not_bumped,
     },
+    Case {
+        code: Code::NoCommonLanguage,
+        how: "diff --out of a French-only and a German-only version",
+        run: no_common_language,
+    },
 ];
 
 /// A source page of the import cases: a legend, one phase of two rows.
@@ -376,4 +381,23 @@ fn every_code_has_a_row_in_the_matrix_format_documentation() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A one-language matrix in `lang` (title, legend, one party, one activity).
+fn one_language(lang: &str) -> String {
+    format!(
+        "schema: 1\nid: one\nversion: \"1\"\ndate: 2026-01-01\nsource_language: {lang}\nlanguages: [{lang}]\n\
+         title: {{{lang}: T}}\nroles:\n  - {{code: R, name: {{{lang}: R}}, description: {{{lang}: d}}}}\n\
+         \x20 - {{code: A, name: {{{lang}: A}}, description: {{{lang}: d}}}}\n\
+         parties:\n  - {{id: customer, name: {{{lang}: C}}}}\n\
+         phases:\n  - id: p\n    title: {{{lang}: P}}\n    activities:\n\
+         \x20     - {{id: X-1, text: {{{lang}: t}}, roles: {{customer: RA}}}}\n"
+    )
+}
+
+fn no_common_language() -> Output {
+    let dir = scratch("code-no-common-language");
+    std::fs::write(dir.join("old.yaml"), one_language("fr")).unwrap();
+    std::fs::write(dir.join("new.yaml"), one_language("de")).unwrap();
+    run(&dir, &["diff", "old.yaml", "new.yaml", "--out", "out"])
 }

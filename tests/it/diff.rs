@@ -13,12 +13,12 @@ use sha2::{Digest, Sha256};
 use crate::support::{cmd, fixture, llmaas, root, run, scratch, stderr, stdout};
 
 /// The OLD version every case starts from.
-fn v1() -> String {
+pub(crate) fn v1() -> String {
     std::fs::read_to_string(fixture("diff/v1.yaml")).expect("read v1.yaml")
 }
 
 /// `base` with each `(from, to)` replaced; each `from` must occur exactly once.
-fn edit(base: &str, edits: &[(&str, &str)]) -> String {
+pub(crate) fn edit(base: &str, edits: &[(&str, &str)]) -> String {
     let mut s = base.to_string();
     for (from, to) in edits {
         assert_eq!(s.matches(from).count(), 1, "{from:?} must occur once");
@@ -49,12 +49,12 @@ fn changes(name: &str, old: &str, new: &str) -> Vec<Value> {
     json_of(name, old, new)["changes"].as_array().expect("changes is an array").clone()
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Runs the binary from the repository root with `input` on standard input.
-fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+pub(crate) fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
     let mut child = cmd(&root())
         .args(args)
@@ -68,19 +68,19 @@ fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-const B02: &str = "      - id: B-02
+pub(crate) const B02: &str = "      - id: B-02
         text: {fr: \"Signer le contrat\", en: \"Sign the contract\"}
         roles: {customer: RA, provider: R, auditor: I}
 ";
-const R_SUP_01: &str = "          - id: R-SUP-01
+pub(crate) const R_SUP_01: &str = "          - id: R-SUP-01
             text: {fr: \"Traiter les incidents\", en: \"Handle incidents\"}
             roles: {customer: I, provider: RA}
 ";
-const R_SUP_02: &str = "          - id: R-SUP-02
+pub(crate) const R_SUP_02: &str = "          - id: R-SUP-02
             text: {fr: \"Clore les incidents\", en: \"Close incidents\"}
             roles: {customer: C, provider: RA}
 ";
-const ACC_NOTES: &str = "        notes:
+pub(crate) const ACC_NOTES: &str = "        notes:
           - {fr: \"Rotation tous les 90 jours.\", en: \"Rotation every 90 days.\"}
 ";
 
@@ -401,7 +401,7 @@ fn rewrapped_texts_and_respelled_role_cells_are_no_change() {
 }
 
 /// OLD → NEW with one change in each group: a party, the first activity replaced, a role, a phase title, the closing notes.
-fn several(base: &str) -> String {
+pub(crate) fn several(base: &str) -> String {
     let b01 = "      - id: B-01
         text: {fr: \"Choisir le service\", en: \"Choose the service\"}
         roles: {customer: RA, provider: CI}
@@ -602,36 +602,6 @@ fn exit_codes() {
     }
     let o = run(&root(), &["diff", "data/llmaas.yaml"]);
     assert_eq!(o.status.code(), Some(2), "NEW missing: {}", stderr(&o));
-}
-
-// --out is accepted with its options but not implemented yet: a clear message, exit 2, nothing created.
-#[test]
-fn out_is_not_implemented_yet_and_creates_nothing() {
-    let base = v1();
-    let dir = scratch("out");
-    std::fs::write(dir.join("old.yaml"), &base).unwrap();
-    std::fs::write(dir.join("new.yaml"), several(&base)).unwrap();
-    let o = run(
-        &dir,
-        &[
-            "diff",
-            "old.yaml",
-            "new.yaml",
-            "--out",
-            "annex",
-            "--lang",
-            "fr,en",
-            "--format",
-            "pdf,csv",
-            "--csv-delimiter",
-            ";",
-            "--csv-bom",
-            "--quiet",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not implemented yet"), "{}", stderr(&o));
-    assert!(!dir.join("annex").exists());
 }
 
 // Either input may be standard input, named <stdin> in messages, fingerprinted by its bytes; not both.

@@ -565,6 +565,34 @@ fn check_diff(
         let v: serde_json::Value =
             serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(v["changes"].as_array().map(Vec::len), Some(changes.len()));
+        check_amendment(old, new, &changes)?;
+    }
+    Ok(())
+}
+
+/// The amendment annex of a pair, in the first language both declare: the
+/// view and every format render without a panic, the CSV holds one record per change.
+fn check_amendment(
+    old: &raci_annex::model::Matrix,
+    new: &raci_annex::model::Matrix,
+    changes: &raci_annex::diff::Changes,
+) -> Result<(), TestCaseError> {
+    use raci_annex::render::amendment::{AmendmentJob, render};
+    use raci_annex::render::{Format, RenderOptions};
+    static TEMPLATES: std::sync::LazyLock<raci_annex::i18n::Templates> =
+        std::sync::LazyLock::new(raci_annex::i18n::Templates::builtin);
+    let Some(lang) = new.languages.iter().find(|l| old.has_language(l)) else { return Ok(()) };
+    let strings = TEMPLATES.strings(lang);
+    let view = raci_annex::diff::Amendment::new(changes, old, new, lang, strings);
+    prop_assert_eq!(view.lines().count(), changes.len());
+    let options = RenderOptions { attach_source: true, ..RenderOptions::new("fuzz") };
+    let job = AmendmentJob { view: &view, strings, layout: &TEMPLATES.layout, options: &options };
+    for format in Format::DEFAULT {
+        let files = render(format, &job).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        if format == Format::Csv {
+            let records = csv::ReaderBuilder::new().from_reader(&files[0].bytes[..]).records().count();
+            prop_assert_eq!(records, changes.len());
+        }
     }
     Ok(())
 }

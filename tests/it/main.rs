@@ -9,10 +9,12 @@
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
 //! - `csv`, `pdf`, `xlsx`: each format read back;
-//! - `diff`: `raci-annex diff` on pairs of matrices.
+//! - `diff`: `raci-annex diff` on pairs of matrices;
+//! - `amendment`: `diff --out`, the amendment annex's PDF, XLSX and CSV read back.
 
 mod support;
 
+mod amendment;
 mod authoring;
 mod codes;
 mod csv;

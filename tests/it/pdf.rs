@@ -2,8 +2,8 @@
 //! properties, the text of every language, the outline, determinism, and the
 //! hard layout cases — nothing may be drawn outside the content area.
 
-mod read;
-mod tagged;
+pub(crate) mod read;
+pub(crate) mod tagged;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ const RIGHT: f32 = 18.0 * MM;
 const TOP: f32 = 22.0 * MM;
 const BOTTOM: f32 = 20.0 * MM;
 /// The running header and footer: title, version, id, date, "Page X of Y".
-const RUNNING: usize = 5;
+pub(crate) const RUNNING: usize = 5;
 /// DejaVu Sans: ascender and descender in em (2048 units per em: 1901, -483).
 const ASCENT: f32 = 0.928;
 const DESCENT: f32 = 0.236;

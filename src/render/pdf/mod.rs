@@ -16,6 +16,7 @@
 //!   a trailer `/ID` derived from the content, so that the bytes depend only
 //!   on the inputs.
 
+pub mod amendment;
 pub mod annex;
 pub mod content;
 mod finish;

@@ -23,6 +23,7 @@
 //! cell (`=`, `+`, `-`, `@`) also gets the "quote prefix" style.
 //! The creation date is the matrix date, so reruns are byte-identical.
 
+pub(crate) mod amendment;
 pub(crate) mod cells;
 pub mod names;
 
