@@ -2,18 +2,19 @@
 //!
 //! printpdf turns a page's `Op`s into lopdf operations and lopdf formats
 //! them, one `write!` per byte of every text string: for an annex of a few
-//! hundred pages that was half of all the work. The annex draws with ten
-//! operators only, so [`Content`] writes them directly, byte for byte as
-//! printpdf and lopdf would (operands each followed by a space, operations
-//! separated by a newline, numbers in Rust's shortest `f32` form, text as
-//! upper-case hexadecimal glyph ids); printpdf still builds the document
-//! around these streams (pages, fonts with widths and ToUnicode, image,
-//! metadata).
+//! hundred pages that was half of all the work. The annex draws with a
+//! dozen operators only, so [`Content`] writes them directly: operands each
+//! followed by a space, operations separated by a newline, positions and
+//! lengths to a hundredth of a point and colours to a thousandth (what no
+//! printer shows; shorter numbers are less to write and to compress), text
+//! as literal strings of two-byte glyph ids (half the bytes of hexadecimal,
+//! which dominated the streams). printpdf still builds the document around
+//! these streams (pages, fonts with widths and ToUnicode, image, metadata).
 //!
-//! Glyph ids are written as ids of the full font while the page is composed
+//! Glyph ids are held as ids of the full font while the page is composed
 //! (the subset, and with it the final numbering, is known only when every
-//! page is done); [`Content::renumber_glyphs`] rewrites them in place, face
-//! by face.
+//! page is done); [`Content::finish`] renumbers them, face by face, and
+//! escapes what a literal string must escape.
 
 use std::io::Write;
 
@@ -24,11 +25,15 @@ pub type Line = ((f32, f32), (f32, f32));
 #[derive(Debug, Default)]
 pub struct Content {
     buf: Vec<u8>,
-    /// Where each shown string's hex digits start, and the face (index) it is shown in.
-    runs: Vec<(usize, u8)>,
+    /// Each shown string: where its glyph ids start in `buf`, how many there
+    /// are, and the face (index) they are shown in.
+    runs: Vec<(usize, usize, u8)>,
 }
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
+/// `v` to a hundredth (positions and lengths) or a thousandth (colour components).
+fn rounded(v: f32, scale: f32) -> f32 {
+    (v * scale).round() / scale
+}
 
 /// Appends `v` as Rust's `Display` writes it (the shortest digits that read
 /// back as `v`, never an exponent), which is what lopdf writes. ryu finds
@@ -54,7 +59,8 @@ pub(super) fn push_f32(buf: &mut Vec<u8>, v: f32) {
 }
 
 impl Content {
-    /// The stream's bytes.
+    /// The stream's bytes as composed, glyph ids unnumbered and unescaped
+    /// (for tests of the operators; a page's stream is [`Content::finish`]).
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
@@ -66,14 +72,23 @@ impl Content {
         }
     }
 
+    /// A position or a length, to a hundredth of a point.
     fn num(&mut self, v: f32) {
-        push_f32(&mut self.buf, v);
+        push_f32(&mut self.buf, rounded(v, 100.0));
         self.buf.push(b' ');
     }
 
     fn nums(&mut self, vs: &[f32]) {
         for &v in vs {
             self.num(v);
+        }
+    }
+
+    /// Colour components, to a thousandth (a 255th is the smallest step).
+    fn colour(&mut self, rgb: [f32; 3]) {
+        for v in rgb {
+            push_f32(&mut self.buf, rounded(v, 1000.0));
+            self.buf.push(b' ');
         }
     }
 
@@ -105,6 +120,8 @@ impl Content {
     }
 
     /// `Td`: moves to the start of the next line, relative to the current one.
+    /// The caller keeps the absolute positions on the hundredth grid, so
+    /// that relative moves add up without drift.
     pub fn move_text(&mut self, dx: f32, dy: f32) {
         self.start();
         self.nums(&[dx, dy]);
@@ -114,28 +131,26 @@ impl Content {
     /// `Tj`: shows glyphs of face number `face`, given as glyph ids of the full font.
     pub fn show(&mut self, face: u8, glyphs: impl IntoIterator<Item = u16>) {
         self.start();
-        self.buf.push(b'<');
-        self.runs.push((self.buf.len(), face));
+        self.buf.push(b'(');
+        let start = self.buf.len();
         for g in glyphs {
-            for b in g.to_be_bytes() {
-                self.buf.push(HEX[usize::from(b >> 4)]);
-                self.buf.push(HEX[usize::from(b & 15)]);
-            }
+            self.buf.extend_from_slice(&g.to_be_bytes());
         }
-        self.buf.extend_from_slice(b"> Tj");
+        self.runs.push((start, (self.buf.len() - start) / 2, face));
+        self.buf.extend_from_slice(b") Tj");
     }
 
     /// `rg`: the fill colour, components in 0..=1.
     pub fn fill_rgb(&mut self, rgb: [f32; 3]) {
         self.start();
-        self.nums(&rgb);
+        self.colour(rgb);
         self.buf.extend_from_slice(b"rg");
     }
 
     /// `RG`: the stroke colour, components in 0..=1.
     pub fn stroke_rgb(&mut self, rgb: [f32; 3]) {
         self.start();
-        self.nums(&rgb);
+        self.colour(rgb);
         self.buf.extend_from_slice(b"RG");
     }
 
@@ -229,53 +244,42 @@ impl Content {
         self.buf.extend_from_slice(b"EMC");
     }
 
-    /// Renumbers every glyph id shown, face by face (see [`Renumbering`]).
-    pub fn renumber_glyphs(&mut self, r: &Renumbering) {
-        for &(start, face) in &self.runs {
-            let map = r.hex.get(usize::from(face)).map_or(&[][..], Vec::as_slice);
-            let mut i = start;
-            while self.buf[i] != b'>' {
-                let q = &mut self.buf[i..i + 4];
-                let hi = r.byte[usize::from(u16::from_be_bytes([q[0], q[1]]))];
-                let lo = r.byte[usize::from(u16::from_be_bytes([q[2], q[3]]))];
-                let old = usize::from(u16::from_be_bytes([hi, lo]));
-                q.copy_from_slice(map.get(old).unwrap_or(b"0000"));
-                i += 4;
+    /// The finished stream: every glyph id shown renumbered to its face's
+    /// subset (see [`Renumbering`]), and `(`, `)`, `\\` and CR escaped, as a
+    /// literal string needs (a CR unescaped would be read as a line feed).
+    pub fn finish(self, r: &Renumbering) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.buf.len() + self.buf.len() / 32);
+        let mut at = 0;
+        for &(start, glyphs, face) in &self.runs {
+            out.extend_from_slice(&self.buf[at..start]);
+            let map = r.maps.get(usize::from(face)).map_or(&[][..], Vec::as_slice);
+            for pair in self.buf[start..start + 2 * glyphs].chunks_exact(2) {
+                let old = usize::from(u16::from_be_bytes([pair[0], pair[1]]));
+                for b in map.get(old).copied().unwrap_or(0).to_be_bytes() {
+                    match b {
+                        b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        _ => out.push(b),
+                    }
+                }
             }
+            at = start + 2 * glyphs;
         }
-        self.runs.clear();
+        out.extend_from_slice(&self.buf[at..]);
+        out
     }
 }
 
-/// Full-font glyph id → subset glyph id, per face, ready to rewrite hex digits.
+/// Full-font glyph id → subset glyph id, per face.
 pub struct Renumbering {
-    /// Two hex digits (as a big-endian `u16` of their ASCII codes) → their byte.
-    byte: Vec<u8>,
-    /// Per face: old id → the new id's four hex digits.
-    hex: Vec<Vec<[u8; 4]>>,
+    /// Per face: old id → new id (ids beyond a map become 0, `.notdef`).
+    maps: Vec<Vec<u16>>,
 }
 
 impl Renumbering {
-    /// From one map per face (`maps[f][old] = new`; ids beyond a map become 0, `.notdef`).
+    /// From one map per face (`maps[f][old] = new`).
     pub fn new(maps: &[&[u16]]) -> Self {
-        let mut byte = vec![0u8; 1 << 16];
-        for v in 0..=255u8 {
-            let pair = [HEX[usize::from(v >> 4)], HEX[usize::from(v & 15)]];
-            byte[usize::from(u16::from_be_bytes(pair))] = v;
-        }
-        let h = |x: u8| HEX[usize::from(x)];
-        let hex = maps
-            .iter()
-            .map(|m| {
-                m.iter()
-                    .map(|&g| {
-                        let [a, b] = g.to_be_bytes();
-                        [h(a >> 4), h(a & 15), h(b >> 4), h(b & 15)]
-                    })
-                    .collect()
-            })
-            .collect();
-        Renumbering { byte, hex }
+        Renumbering { maps: maps.iter().map(|m| m.to_vec()).collect() }
     }
 }
 
@@ -283,90 +287,50 @@ impl Renumbering {
 mod tests {
     use super::*;
 
-    /// The same operations through printpdf and lopdf: the reference this
-    /// writer must match byte for byte (the annex digests depend on it).
-    fn reference(ops: Vec<printpdf::Op>) -> Vec<u8> {
-        use printpdf::{PdfDocument, PdfPage, PdfSaveOptions};
-        let mut doc = PdfDocument::new("t");
-        doc.pages = vec![PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), ops)];
-        let opts =
-            PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
-        let lo = doc.to_lopdf_document(&opts, &mut Vec::new());
-        let page = *lo.get_pages().values().next().expect("a page");
-        let contents =
-            lo.get_dictionary(page).and_then(|d| d.get(b"Contents")).and_then(|o| o.as_reference());
-        lo.get_object(contents.expect("contents"))
-            .and_then(|o| o.as_stream())
-            .expect("stream")
-            .content
-            .clone()
-    }
-
+    /// Every operator, read back by lopdf's content parser with the operands
+    /// written: positions rounded to a hundredth, colours to a thousandth,
+    /// glyph ids as two-byte strings.
     #[test]
-    fn writes_what_printpdf_and_lopdf_write() {
-        use printpdf::{Color, Line, LinePoint, Op, PaintMode, Point, Pt, Rect, Rgb, TextItem, WindingOrder};
-        let rgb = |r: u8, g: u8, b: u8| [f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0];
-        let col = |c: [f32; 3]| Color::Rgb(Rgb { r: c[0], g: c[1], b: c[2], icc_profile: None });
-        let (a, b) = (rgb(0x1F, 0x3A, 0x5F), rgb(170, 170, 170));
-        let pts = [(56.692_913, 700.123_4), (538.582_6, 700.123_4), (538.582_6, -0.000_1)];
-
+    fn writes_operators_lopdf_reads_back() {
+        use lopdf::Object;
         let mut c = Content::default();
-        c.fill_rgb(a);
+        c.fill_rgb([0.101_960_786, 0.5, 1.0]);
         c.fill_rect(56.692_913, 650.5, 481.889_76, 19.84);
-        c.stroke_rgb(b);
+        c.stroke_rgb([0.0, 0.25, 0.75]);
         c.line_width(0.4);
-        c.polyline(&pts);
+        c.polyline(&[(56.692_913, 700.123_4), (538.582_6, 700.123_4)]);
+        c.segments(&[((1.0, 2.0), (3.0, 4.0)), ((5.0, 6.0), (7.0, 8.0))]);
         c.begin_text();
         c.font("DJVSANSB", 8.5);
-        c.move_text(59.892_914, 655.333_3);
-        c.show(1, [0x0024, 0x1ABC, 0x0003]);
-        c.move_text(-3.2e-7, -10.54);
-        c.show(0, [0xFFFF]);
+        c.move_text(59.892_914, -10.539_978);
+        c.show(1, [0x0024, 0x1ABC]);
         c.end_text();
         c.image("LOGO", [120.5, 0.0, 0.0, 33.25, 450.1, 760.0]);
-
-        let ops = vec![
-            Op::SetFillColor { col: col(a) },
-            Op::DrawRectangle {
-                rectangle: Rect {
-                    x: Pt(56.692_913),
-                    y: Pt(650.5),
-                    width: Pt(481.889_76),
-                    height: Pt(19.84),
-                    mode: Some(PaintMode::Fill),
-                    winding_order: Some(WindingOrder::NonZero),
-                },
-            },
-            Op::SetOutlineColor { col: col(b) },
-            Op::SetOutlineThickness { pt: Pt(0.4) },
-            Op::DrawLine {
-                line: Line {
-                    points: pts
-                        .iter()
-                        .map(|&(x, y)| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false })
-                        .collect(),
-                    is_closed: false,
-                },
-            },
-            Op::StartTextSection,
-            // An unregistered font: printpdf then writes text as WinAnsi bytes
-            // ("é" is <E9>), so the glyph strings are swapped in below.
-            Op::SetFont {
-                font: printpdf::PdfFontHandle::External(printpdf::FontId("DJVSANSB".into())),
-                size: Pt(8.5),
-            },
-            Op::SetTextCursor { pos: Point { x: Pt(59.892_914), y: Pt(655.333_3) } },
-            Op::ShowText { items: vec![TextItem::Text("é".into())] },
-            Op::SetTextCursor { pos: Point { x: Pt(-3.2e-7), y: Pt(-10.54) } },
-            Op::ShowText { items: vec![TextItem::Text("é".into())] },
-            Op::EndTextSection,
-        ];
-        let mut want = reference(ops);
-        // printpdf's image op needs a registered image; the four operations are plain.
-        want.extend_from_slice(b"\nq\n120.5 0 0 33.25 450.1 760 cm\n/LOGO Do\nQ");
-        let want = String::from_utf8(want).expect("ASCII");
-        let want = want.replacen("<E9> Tj", "<00241ABC0003> Tj", 1).replacen("<E9> Tj", "<FFFF> Tj", 1);
-        assert_eq!(String::from_utf8(c.into_bytes()).expect("ASCII"), want);
+        let mut maps = vec![vec![0u16; 0x1ABD]; 2];
+        maps[1][0x24] = 0x0028; // '(' as the high byte's partner: must be escaped
+        maps[1][0x1ABC] = 0x0D5C; // a CR and a backslash
+        let bytes = c.finish(&Renumbering::new(&[&maps[0], &maps[1]]));
+        let ops = lopdf::content::Content::decode(&bytes).expect("lopdf parses the stream").operations;
+        let names: Vec<&str> = ops.iter().map(|o| o.operator.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "rg", "re", "f", "RG", "w", "m", "l", "S", "m", "l", "m", "l", "S", "BT", "Tf", "Td", "Tj",
+                "ET", "q", "cm", "Do", "Q"
+            ]
+        );
+        let num = |o: &Object| match o {
+            Object::Integer(i) => *i as f32,
+            Object::Real(r) => *r,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(ops[0].operands.iter().map(num).collect::<Vec<_>>(), [0.102, 0.5, 1.0]);
+        assert_eq!(ops[1].operands.iter().map(num).collect::<Vec<_>>(), [56.69, 650.5, 481.89, 19.84]);
+        assert_eq!(ops[15].operands.iter().map(num).collect::<Vec<_>>(), [59.89, -10.54]);
+        assert_eq!(
+            ops[16].operands[0],
+            Object::String(vec![0x00, 0x28, 0x0D, 0x5C], lopdf::StringFormat::Literal)
+        );
     }
 
     #[test]
@@ -434,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn renumbers_glyph_ids_in_place() {
+    fn renumbers_glyph_ids_and_escapes_them() {
         let mut c = Content::default();
         c.move_text(1.0, 2.0);
         c.show(0, [3, 0x24, 0x1ABC]);
@@ -443,10 +407,10 @@ mod tests {
         let mut regular = vec![0u16; 0x1ABD];
         regular[3] = 1;
         regular[0x24] = 2;
-        regular[0x1ABC] = 0xBEEF;
-        let bold = [0, 0, 0, 7];
-        c.renumber_glyphs(&Renumbering::new(&[&regular, &bold]));
-        assert_eq!(c.into_bytes(), b"1 2 Td\n<00010002BEEF> Tj\n<> Tj\n<00000007> Tj");
+        regular[0x1ABC] = 0x285C; // '(' and '\\'
+        let bold = [0, 0, 0, 0x0D07]; // CR
+        let out = c.finish(&Renumbering::new(&[&regular, &bold]));
+        assert_eq!(out, b"1 2 Td\n(\x00\x01\x00\x02\\(\\\\) Tj\n() Tj\n(\x00\x00\\r\x07) Tj");
     }
 
     #[test]

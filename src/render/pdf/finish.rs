@@ -154,13 +154,12 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     // Our content streams, glyph ids renumbered to the subsets, in place of printpdf's.
     let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
     let renumbering = Renumbering::new(&[&renumber[0], &renumber[1]]);
-    for (page_id, mut content) in page_ids.iter().zip(c.pages) {
+    for (page_id, content) in page_ids.iter().zip(c.pages) {
         let contents =
             lo.get_dictionary(*page_id).and_then(|d| d.get(b"Contents")).and_then(Object::as_reference);
         let stream = contents.and_then(|id| lo.get_object_mut(id)).and_then(Object::as_stream_mut);
         let stream = stream.map_err(|e| format!("page without a content stream: {e}"))?;
-        content.renumber_glyphs(&renumbering);
-        stream.set_content(content.into_bytes());
+        stream.set_content(content.finish(&renumbering));
     }
 
     let iso = format!("{d}T00:00:00Z");
@@ -235,22 +234,18 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     );
 
     // printpdf 0.12 leaves fonts and page contents uncompressed; the XMP
-    // packet stays readable (allows_compression = false). One encoder for
-    // every stream (level 2: zlib-rs's level 1 leaves page contents a third
-    // larger for the same work), a second, fastest one for the object
-    // streams of `write::save`.
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(2));
-    compress(&mut lo, &mut enc);
-    let mut fast = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(1));
+    // packet stays readable (allows_compression = false). One encoder, at
+    // zlib's fastest level, for every stream and then the object streams.
+    let mut fast = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    compress(&mut lo, &mut fast);
     let out = super::write::save(&lo, &structure, &mut fast)?;
     Ok(out)
 }
 
-/// Deflates every stream that may be compressed, with `enc` (level 2):
-/// lopdf's own `compress` uses the default level, which took a fifth of all
-/// instructions of a 1,000-activity annex for files only ~10 % smaller than
-/// level 1; level 2 costs about as much as level 1 did and, on the tagged
-/// pages, is a quarter smaller (n1000: 312 KB against 358 KB with level 1).
+/// Deflates every stream that may be compressed, with `enc` (the fastest
+/// level): lopdf's own `compress` uses the default level, which took a
+/// fifth of all instructions of a 1,000-activity annex for files only
+/// ~10 % smaller.
 ///
 /// One compressor serves every stream of the document, reset in between:
 /// setting one up zeroes a few hundred kilobytes of tables, which for the

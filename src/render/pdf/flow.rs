@@ -373,7 +373,11 @@ impl Flow<'_> {
         }
         self.text_font = Some(Some((st.bold, st.size)));
         self.set_fill(st.color);
-        // `Td` moves relative to the previous line's start: two numbers instead of `Tm`'s six.
+        // `Td` moves relative to the previous line's start: two numbers instead
+        // of `Tm`'s six. Line starts are kept on the hundredth-of-a-point grid
+        // the stream writes, so that the moves add up without drift.
+        let grid = |v: f32| (v * 100.0).round() / 100.0;
+        let (x, baseline) = (grid(x), grid(baseline));
         let (ox, oy) = self.text_origin;
         self.page.move_text(x - ox, baseline - oy);
         self.text_origin = (x, baseline);
