@@ -357,7 +357,9 @@ fn diff(a: DiffArgs) -> ExitCode {
         Ok(c) => c,
         Err(msg) => return usage(&msg),
     };
-    let pair = match diff::load_pair(&old, &new) {
+    // The amendment annex renders after loading: load one version at a time
+    // so that the run's peak stays that of one parse tree.
+    let pair = match diff::load_pair(&old, &new, a.out.is_some()) {
         Ok(p) => p,
         Err(e) => {
             print_reports(e.reports());
