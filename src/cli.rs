@@ -54,6 +54,9 @@ pub struct GenerateArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// When another run is writing into --out, exit 3 at once instead of waiting for it.
+    #[arg(long = "no-wait")]
+    pub no_wait: bool,
 }
 
 /// Options of `validate`.

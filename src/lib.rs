@@ -5,7 +5,8 @@
 //! read and validate every matrix ([`load`]) → pick strings and layout
 //! ([`i18n`]) → render every matrix × language × format in memory
 //! ([`render`]) → stage each file under a temporary name and, once all are
-//! complete, rename them into place with `SHA256SUMS` ([`output`]).
+//! complete, rename them into place with `SHA256SUMS` ([`output`]: one run
+//! at a time per folder, durably, unchanged files left alone).
 //! The library never prints; the binary reports what it returns.
 
 pub mod diag;
@@ -46,6 +47,9 @@ pub struct GenerateOptions {
     pub render: RenderOptions,
     /// Worker threads (at least 1).
     pub jobs: usize,
+    /// When another run holds the output folder's lock: wait for it (`true`)
+    /// or fail at once (`false`, `--no-wait`).
+    pub wait: bool,
 }
 
 /// Why a run failed; each kind maps to one exit status of cli.md.
@@ -65,10 +69,19 @@ pub enum Failure {
 
 /// Told about a run's progress; the library itself never prints.
 pub trait Progress: Sync {
-    /// One matrix × language × format is rendered and staged (`done` of `total`).
+    /// Another run holds the output folder's lock (`lock`); this run waits
+    /// for it. Told once, before waiting.
+    fn waiting(&self, _lock: &Path) {}
+    /// A commit that a killed run left half-way in `dir` was finished
+    /// (`files` renamed into place) before this run started writing.
+    fn recovered(&self, _dir: &Path, _files: usize) {}
+    /// One matrix × language × format is rendered and staged: `done` files
+    /// of the run's `total` (every matrix, language and format).
     fn job_done(&self, _matrix: &str, _lang: &Lang, _format: &str, _done: usize, _total: usize) {}
     /// A file is in place, with its size in bytes.
     fn file_written(&self, _path: &Path, _size: u64) {}
+    /// A file already held this run's bytes and was left alone (its mtime kept).
+    fn file_unchanged(&self, _path: &Path, _size: u64) {}
 }
 
 /// Progress that is not reported.
@@ -78,8 +91,8 @@ impl Progress for Silent {}
 /// What a successful run did.
 #[derive(Debug, Default)]
 pub struct Summary {
-    /// Every file written, with its size, `SHA256SUMS` last.
-    pub files: Vec<(PathBuf, u64)>,
+    /// Every file of the run, written or left unchanged, `SHA256SUMS` last.
+    pub files: Vec<output::Written>,
     /// Warnings found while loading (e.g. rule overrides, missing strings).
     pub warnings: Vec<Report>,
 }
@@ -215,11 +228,20 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
         return Err(Failure::Invalid(errors));
     }
 
-    output::prepare(&opts.out)?;
-    let staged = render_and_stage(opts, &matrices, &templates, &jobs, progress)?;
-    let files = output::commit(&opts.out, staged)?;
-    for (p, size) in &files {
-        progress.file_written(p, *size);
+    let notify = |lock: &Path| progress.waiting(lock);
+    let wait = if opts.wait { output::Wait::Block(&notify) } else { output::Wait::NoWait };
+    let folder = output::Folder::open(&opts.out, wait)?;
+    if folder.recovered() > 0 {
+        progress.recovered(folder.path(), folder.recovered());
+    }
+    let staged = render_and_stage(opts, &folder, &matrices, &templates, &jobs, progress)?;
+    let files = folder.commit(staged)?;
+    for f in &files {
+        if f.changed {
+            progress.file_written(&f.path, f.size);
+        } else {
+            progress.file_unchanged(&f.path, f.size);
+        }
     }
     Ok(Summary { files, warnings })
 }
@@ -229,12 +251,14 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
 /// The staged files come back in job order whatever the scheduling.
 fn render_and_stage(
     opts: &GenerateOptions,
+    folder: &output::Folder,
     matrices: &[Matrix],
     templates: &Templates,
     jobs: &[(usize, Lang, &'static Renderer)],
     progress: &dyn Progress,
 ) -> Result<Vec<output::Staged>, Failure> {
     let done = AtomicUsize::new(0);
+    let total_files: usize = jobs.iter().map(|(_, _, r)| files_per_job(r)).sum();
     let failed = AtomicBool::new(false);
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let sizes: Vec<usize> = jobs.iter().map(|(mi, _, r)| estimate(&matrices[*mi], r)).collect();
@@ -252,15 +276,18 @@ fn render_and_stage(
             let result = (renderer.render)(&job).map_err(Failure::from).and_then(|outputs| {
                 outputs
                     .iter()
-                    .map(|o| output::stage(&opts.out, &o.file_name, &o.bytes).map_err(Failure::from))
+                    .map(|o| folder.stage(&o.file_name, &o.bytes).map_err(Failure::from))
                     .collect::<Result<Vec<_>, _>>()
             });
-            if result.is_err() {
-                failed.store(true, Ordering::Relaxed);
-                queue.wake_all();
-            } else {
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress.job_done(&matrices[*mi].id, lang, renderer.name, n, jobs.len());
+            match &result {
+                Err(_) => {
+                    failed.store(true, Ordering::Relaxed);
+                    queue.wake_all();
+                }
+                Ok(files) => {
+                    let n = done.fetch_add(files.len(), Ordering::Relaxed) + files.len();
+                    progress.job_done(&matrices[*mi].id, lang, renderer.name, n, total_files.max(n));
+                }
             }
             if let Ok(mut slot) = slots[i].lock() {
                 *slot = Some(result);
@@ -280,10 +307,10 @@ fn render_and_stage(
         match slot.into_inner().ok().flatten() {
             Some(Ok(files)) => {
                 for f in files {
-                    if !names.insert(f.file_name.clone()) {
+                    if !names.insert(f.file_name().to_owned()) {
                         // Validated ids make this impossible; refuse rather than overwrite.
                         return Err(Failure::Invalid(vec![{
-                            let mut r = Report::new(Path::new(&f.file_name));
+                            let mut r = Report::new(Path::new(f.file_name()));
                             r.push(Diagnostic::error(
                                 "duplicate-output",
                                 None,
@@ -300,6 +327,12 @@ fn render_and_stage(
         }
     }
     Ok(staged)
+}
+
+/// How many files one job of `r` writes, for the progress bar's total
+/// (checked against the back-ends by a test).
+fn files_per_job(r: &Renderer) -> usize {
+    if r.name == "csv" { 2 } else { 1 }
 }
 
 /// Memory that rendering jobs may hold at once (estimated), so that a large
@@ -387,6 +420,26 @@ fn join(langs: &[Lang]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_total_counts_the_files_each_back_end_writes() {
+        let m = load::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/llmaas.yaml"))
+            .expect("loads")
+            .matrix;
+        let t = Templates::builtin();
+        let lang = m.languages[0].clone();
+        for r in render::RENDERERS {
+            let job = Job {
+                matrix: &m,
+                lang: &lang,
+                strings: t.strings(&lang),
+                layout: &t.layout,
+                options: &RenderOptions::default(),
+            };
+            let outputs = (r.render)(&job).expect("renders");
+            assert_eq!(outputs.len(), files_per_job(r), "{}", r.name);
+        }
+    }
 
     #[test]
     fn the_queue_starts_the_largest_job_that_fits() {

@@ -57,8 +57,16 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// Every file name in `dir`, sorted.
+/// The lock file that every run leaves in its output folder (empty, never listed in SHA256SUMS).
+pub const LOCK: &str = ".raci-annex.lock";
+
+/// Every file name in `dir`, sorted, but the lock file [`LOCK`].
 pub fn list(dir: &Path) -> Vec<String> {
+    list_all(dir).into_iter().filter(|n| n != LOCK).collect()
+}
+
+/// Every file name in `dir`, sorted, the lock file included.
+pub fn list_all(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|r| r.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
