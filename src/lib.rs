@@ -97,18 +97,24 @@ pub struct Summary {
     pub warnings: Vec<Report>,
 }
 
-/// Loads and validates every matrix of `paths` (files or folders), a large
-/// one on up to `threads` threads ([`load::load_on`]).
+/// Loads and validates every matrix of `paths` (files or folders) on up to
+/// `threads` threads: one file alone is parsed on all of them
+/// ([`load::load_on`]), several files are loaded side by side, one per
+/// thread. Reports and matrices keep the files' order.
 ///
 /// # Errors
 /// Every report with an error, when any file is invalid.
 pub fn load_all(paths: &[PathBuf], threads: usize) -> Result<(Vec<Matrix>, Vec<Report>), Vec<Report>> {
     let files = load::discover(paths).map_err(|r| vec![r])?;
+    let loaded = match files.as_slice() {
+        [one] => vec![load::load_on(one, threads)],
+        _ => in_parallel(&files, threads, |f| load::load_on(f, 1)),
+    };
     let mut matrices = Vec::new();
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    for f in &files {
-        match load::load_on(f, threads) {
+    for l in loaded {
+        match l {
             Ok(l) => {
                 if !l.report.diagnostics.is_empty() {
                     warnings.push(l.report);
@@ -136,6 +142,34 @@ pub fn load_all(paths: &[PathBuf], threads: usize) -> Result<(Vec<Matrix>, Vec<R
         }
     }
     if errors.is_empty() { Ok((matrices, warnings)) } else { Err(errors) }
+}
+
+/// `f` of every item on up to `threads` threads (each takes the next item
+/// not yet taken), results in the items' order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = f(item);
+            if let Ok(mut slot) = slots[i].lock() {
+                *slot = Some(r);
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
+    });
+    slots.into_iter().filter_map(|s| s.into_inner().ok().flatten()).collect()
 }
 
 /// Loads the templates: `dir` if given, else the built-in ones.
