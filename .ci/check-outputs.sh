@@ -66,7 +66,7 @@ ra generate "${args[@]}" --out "$out"
 header "SHA256SUMS"
 (cd "$out" && sha256sum --strict -c SHA256SUMS)
 listed=$(awk '{ print $2 }' "$out/SHA256SUMS" | sort)
-present=$(find "$out" -mindepth 1 -maxdepth 1 ! -name SHA256SUMS ! -name .raci-annex.lock -printf '%f\n' | sort)
+present=$(find "$out" -mindepth 1 -maxdepth 1 ! -name SHA256SUMS ! -name .raci-annex.lock ! -name .raci-annex.manifest -printf '%f\n' | sort)
 if [[ $listed != "$present" ]]; then
   diff <(echo "$listed") <(echo "$present") || true
   fail "SHA256SUMS does not list exactly the files in the output folder (left: listed, right: present)"

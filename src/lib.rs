@@ -297,6 +297,7 @@ fn render_and_stage(
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let sizes: Vec<usize> = jobs.iter().map(|(mi, _, r)| estimate(&matrices[*mi], r)).collect();
     let queue = Queue::new(&sizes, MEMORY_BUDGET);
+    let shared = format!("{:?}{:?}", templates.layout, opts.render);
     let work = || {
         while let Some((i, _permit)) = queue.take(&failed) {
             let (mi, lang, renderer) = &jobs[i];
@@ -307,12 +308,16 @@ fn render_and_stage(
                 layout: &templates.layout,
                 options: &opts.render,
             };
-            let result = (renderer.render)(&job).map_err(Failure::from).and_then(|outputs| {
-                outputs
-                    .iter()
-                    .map(|o| folder.stage(&o.file_name, &o.bytes).map_err(Failure::from))
-                    .collect::<Result<Vec<_>, _>>()
-            });
+            let key = input_key(&job, renderer, &shared);
+            let result = match folder.reuse(&key) {
+                Some(files) => Ok(files),
+                None => (renderer.render)(&job).map_err(Failure::from).and_then(|outputs| {
+                    outputs
+                        .iter()
+                        .map(|o| folder.stage_keyed(&key, &o.file_name, &o.bytes).map_err(Failure::from))
+                        .collect::<Result<Vec<_>, _>>()
+                }),
+            };
             match &result {
                 Err(_) => {
                     failed.store(true, Ordering::Relaxed);
@@ -361,6 +366,26 @@ fn render_and_stage(
         }
     }
     Ok(staged)
+}
+
+/// A digest of everything a job's files depend on: this build of the tool
+/// (sources, templates, fonts, dependencies, compiler: `build.rs`), the
+/// back-end, the language, the matrix file (its SHA-256 and name, which the
+/// annex prints), that language's strings, the layout and the options
+/// (`shared`: their `Debug` forms, which show every field). A run into a
+/// folder whose files were made from the same key takes them as they are
+/// ([`output::Folder::reuse`]) instead of rendering them again.
+fn input_key(job: &Job<'_>, renderer: &Renderer, shared: &str) -> output::InputKey {
+    let strings = format!("{:?}", job.strings);
+    output::InputKey::new([
+        env!("RACI_BUILD_ID").as_bytes(),
+        renderer.name.as_bytes(),
+        job.lang.as_str().as_bytes(),
+        job.matrix.source.sha256.as_bytes(),
+        job.matrix.source.file_name.as_bytes(),
+        strings.as_bytes(),
+        shared.as_bytes(),
+    ])
 }
 
 /// How many files one job of `r` writes, for the progress bar's total

@@ -44,44 +44,21 @@ pub struct Entry {
 
 /// The journal's bytes for `entries`, in rename order.
 pub fn encode(entries: &[Entry]) -> Vec<u8> {
-    let mut text = String::with_capacity(HEADER.len() + entries.len() * 130 + 80);
-    text.push_str(HEADER);
-    for e in entries {
-        let _ = writeln!(text, "{}\t{}\t{}\t{}", e.sha256, e.size, e.temp, e.name);
-    }
-    let digest = crate::load::hex(&Sha256::digest(text.as_bytes()));
-    let _ = writeln!(text, "end\t{}\t{digest}", entries.len());
-    text.into_bytes()
+    seal(HEADER, entries.iter().map(|e| format!("{}\t{}\t{}\t{}", e.sha256, e.size, e.temp, e.name)))
 }
 
 /// The entries of a complete, well-formed journal; `None` for anything else
 /// (cut short, damaged, another format, names that are not plain).
 pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let body = text.strip_suffix('\n')?;
-    let (before, end) = match body.rfind('\n') {
-        Some(i) => (&text[..=i], &body[i + 1..]),
-        None => return None,
-    };
-    let mut end = end.split('\t');
-    let (Some("end"), Some(count), Some(digest), None) = (end.next(), end.next(), end.next(), end.next())
-    else {
-        return None;
-    };
-    if crate::load::hex(&Sha256::digest(before.as_bytes())) != digest {
-        return None;
-    }
-    let lines = before.strip_prefix(HEADER)?;
     let mut entries = Vec::new();
-    for line in lines.lines() {
+    for line in unseal(HEADER, bytes)? {
         let mut f = line.split('\t');
         let (Some(sha256), Some(size), Some(temp), Some(name), None) =
             (f.next(), f.next(), f.next(), f.next(), f.next())
         else {
             return None;
         };
-        let hex = sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if !hex || !super::is_temp_name(temp) || super::check_name(name).is_err() {
+        if !is_hex64(sha256) || !super::is_temp_name(temp) || !super::is_final_name(name) {
             return None;
         }
         entries.push(Entry {
@@ -91,7 +68,46 @@ pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
             name: name.to_owned(),
         });
     }
-    (count.parse::<usize>().ok()? == entries.len()).then_some(entries)
+    Some(entries)
+}
+
+/// Whether `s` is 64 lowercase hex digits (a SHA-256).
+pub(super) fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// `header` (one line, with its LF), then `lines` each ended by LF, then
+/// `end\t<count>\t<sha256 of every byte above>`: a file that can be told
+/// complete from cut short or damaged (the manifest has the same frame).
+pub(super) fn seal(header: &str, lines: impl Iterator<Item = String>) -> Vec<u8> {
+    let mut text = String::from(header);
+    let mut count = 0usize;
+    for line in lines {
+        text.push_str(&line);
+        text.push('\n');
+        count += 1;
+    }
+    let digest = crate::load::hex(&Sha256::digest(text.as_bytes()));
+    let _ = writeln!(text, "end\t{count}\t{digest}");
+    text.into_bytes()
+}
+
+/// The lines between `header` and a valid `end` line of a [`seal`]ed file.
+pub(super) fn unseal<'a>(header: &str, bytes: &'a [u8]) -> Option<Vec<&'a str>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let body = text.strip_suffix('\n')?;
+    let i = body.rfind('\n')?;
+    let (before, end) = (&text[..=i], &body[i + 1..]);
+    let mut end = end.split('\t');
+    let (Some("end"), Some(count), Some(digest), None) = (end.next(), end.next(), end.next(), end.next())
+    else {
+        return None;
+    };
+    if crate::load::hex(&Sha256::digest(before.as_bytes())) != digest {
+        return None;
+    }
+    let lines: Vec<&str> = before.strip_prefix(header)?.lines().collect();
+    (count.parse::<usize>().ok()? == lines.len()).then_some(lines)
 }
 
 #[cfg(test)]

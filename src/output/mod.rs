@@ -25,7 +25,12 @@
 //!   completely under a hidden temporary name, unless the file in place
 //!   already has exactly these bytes: that one is left alone (its mtime
 //!   stays).
-//! - [`Folder::commit`] adds `SHA256SUMS`, flushes every new file to disk
+//! - [`Folder::stage_keyed`] does the same and records the [`InputKey`]
+//!   (a digest of everything the file was made from) in the manifest;
+//!   [`Folder::reuse`] gives back a key's files of the last run, when all
+//!   are still in place with the recorded bytes, so that the caller need
+//!   not make them again ([`manifest`]).
+//! - [`Folder::commit`] adds `SHA256SUMS` (and the manifest), flushes every new file to disk
 //!   (one `syncfs` on Linux, which measured 40 times faster than an
 //!   `fsync` per file for 3,600 files; an `fsync` per file elsewhere),
 //!   records the renames in the journal, renames every file into place
@@ -39,8 +44,11 @@
 
 mod durable;
 pub mod journal;
+pub mod manifest;
 
-use std::collections::BTreeSet;
+pub use manifest::InputKey;
+
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -112,6 +120,8 @@ pub struct Folder {
     created: Vec<PathBuf>,
     next_temp: AtomicU64,
     recovered: usize,
+    /// The last run's keyed groups of files ([`manifest`]).
+    manifest: HashMap<InputKey, Vec<manifest::Recorded>>,
 }
 
 /// One file of a run, ready for [`Folder::commit`]: written completely under
@@ -124,6 +134,8 @@ pub struct Staged {
     sha256: String,
     /// `None` when the file in place already has these bytes.
     temp: Option<Temp>,
+    /// The inputs it was made from, when the caller named them ([`Folder::stage_keyed`]).
+    key: Option<InputKey>,
 }
 
 impl Staged {
@@ -227,6 +239,8 @@ impl Folder {
 
         let recovered = recover(dir, &handle)?;
         remove_stale_temps(dir);
+        let manifest =
+            read_small(&dir.join(manifest::NAME)).map(|b| manifest::decode(&b)).unwrap_or_default();
         Ok(Folder {
             dir: dir.to_path_buf(),
             handle,
@@ -234,6 +248,7 @@ impl Folder {
             created,
             next_temp: AtomicU64::new(0),
             recovered,
+            manifest,
         })
     }
 
@@ -257,8 +272,47 @@ impl Folder {
     /// own names), a folder is in its place, or the temporary file cannot be
     /// created or written (permissions, disk full, size limit).
     pub fn stage(&self, file_name: &str, bytes: &[u8]) -> Result<Staged, OutputError> {
+        check_name(file_name).map_err(OutputError::new("write", self.dir.join(file_name)))?;
+        self.stage_any(file_name, bytes)
+    }
+
+    /// [`Folder::stage`], recording that the file was made from the inputs
+    /// digested in `key`, so that a later run with the same key can
+    /// [`Folder::reuse`] it without making it again.
+    ///
+    /// # Errors
+    /// As [`Folder::stage`].
+    pub fn stage_keyed(&self, key: &InputKey, file_name: &str, bytes: &[u8]) -> Result<Staged, OutputError> {
+        let mut staged = self.stage(file_name, bytes)?;
+        staged.key = Some(*key);
+        Ok(staged)
+    }
+
+    /// The files that the last run into this folder made from `key`, staged
+    /// as unchanged, when every one of them is still in place with the bytes
+    /// recorded (each is read back and hashed); `None` otherwise, and the
+    /// caller makes them. Safe to call from several threads at once.
+    pub fn reuse(&self, key: &InputKey) -> Option<Vec<Staged>> {
+        let group = self.manifest.get(key)?;
+        group
+            .iter()
+            .map(|r| {
+                let path = self.dir.join(&r.name);
+                let there = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == r.size);
+                (there && sha256_of(&path).is_ok_and(|h| h == r.sha256)).then(|| Staged {
+                    file_name: r.name.clone(),
+                    size: r.size,
+                    sha256: r.sha256.clone(),
+                    temp: None,
+                    key: Some(*key),
+                })
+            })
+            .collect()
+    }
+
+    /// [`Folder::stage`] without the check of the name (for the manifest).
+    fn stage_any(&self, file_name: &str, bytes: &[u8]) -> Result<Staged, OutputError> {
         let final_path = self.dir.join(file_name);
-        check_name(file_name).map_err(OutputError::new("write", &final_path))?;
         let sha256 = crate::load::hex(&Sha256::digest(bytes));
         let size = bytes.len() as u64;
         match fs::symlink_metadata(&final_path) {
@@ -269,7 +323,7 @@ impl Folder {
                 )));
             }
             Ok(m) if m.is_file() && m.len() == size && same_content(&final_path, bytes) => {
-                return Ok(Staged { file_name: file_name.to_owned(), size, sha256, temp: None });
+                return Ok(Staged { file_name: file_name.to_owned(), size, sha256, temp: None, key: None });
             }
             _ => {}
         }
@@ -278,7 +332,7 @@ impl Folder {
         file.write_all(bytes)
             .and_then(|()| durable::flush_staged(&file))
             .map_err(OutputError::new("write", &final_path))?;
-        Ok(Staged { file_name: file_name.to_owned(), size, sha256, temp: Some(temp) })
+        Ok(Staged { file_name: file_name.to_owned(), size, sha256, temp: Some(temp), key: None })
     }
 
     /// A new, empty temporary file `.raci-annex-PID-N.tmp` (mode 0666 less the umask).
@@ -327,11 +381,27 @@ impl Folder {
             sums.push_str(&f.file_name);
             sums.push('\n');
         }
-        files.push(self.stage(SUMS, sums.as_bytes())?);
-        let written = files
+        let sums = self.stage(SUMS, sums.as_bytes())?;
+        let written: Vec<Written> = files
             .iter()
+            .chain([&sums])
             .map(|f| Written { path: self.dir.join(&f.file_name), size: f.size, changed: f.temp.is_some() })
             .collect();
+        // The manifest of the keyed files, before SHA256SUMS (renamed last);
+        // it is the tool's own file, not one of the run's.
+        let keyed: Vec<(InputKey, manifest::Recorded)> = files
+            .iter()
+            .filter_map(|f| {
+                let r =
+                    manifest::Recorded { name: f.file_name.clone(), size: f.size, sha256: f.sha256.clone() };
+                f.key.map(|k| (k, r))
+            })
+            .collect();
+        if !keyed.is_empty() {
+            let bytes = manifest::encode(keyed.iter().map(|(k, r)| (k, r)));
+            files.push(self.stage_any(manifest::NAME, &bytes)?);
+        }
+        files.push(sums);
 
         let entries: Vec<journal::Entry> = files
             .iter()
@@ -452,11 +522,28 @@ fn check_name(name: &str) -> io::Result<()> {
         && name != "."
         && name != ".."
         && !name.bytes().any(|b| matches!(b, b'/' | b'\\' | 0 | b'\t' | b'\n' | b'\r'));
-    if plain && name != LOCK && name != journal::NAME && !name.starts_with(TEMP_PREFIX) {
+    if plain
+        && name != LOCK
+        && name != journal::NAME
+        && name != manifest::NAME
+        && !name.starts_with(TEMP_PREFIX)
+    {
         Ok(())
     } else {
         Err(io::Error::new(io::ErrorKind::InvalidInput, "not a plain file name of its own"))
     }
+}
+
+/// Whether a journal may rename a file to `name`: a plain name, or the manifest.
+fn is_final_name(name: &str) -> bool {
+    check_name(name).is_ok() || name == manifest::NAME
+}
+
+/// The whole file at `path`, if it exists and is at most [`journal::MAX_BYTES`].
+fn read_small(path: &Path) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    File::open(path).ok()?.take(journal::MAX_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Whether `name` is one of this tool's temporary file names.

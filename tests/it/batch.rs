@@ -447,8 +447,78 @@ cd "$MNT"
     assert_eq!(read("v1.code").trim(), "0", "version 1 fits: {}", read("v1.err"));
     assert_eq!(read("v2.code").trim(), "3", "version 2 fills the disk: {}", read("v2.err"));
     assert!(read("v2.err").contains("the disk is full"), "{}", read("v2.err"));
-    assert_eq!(read("v1.ls").lines().count(), 602, "600 CSV files, SHA256SUMS and the lock");
+    assert_eq!(read("v1.ls").lines().count(), 603, "600 CSV files, SHA256SUMS, the lock and the manifest");
     assert_eq!(read("v2.ls"), read("v1.ls"), "no temporary file or journal left");
     assert_eq!(read("v2.sums"), read("v1.sums"), "every file as it was");
     assert_eq!(read("v2.times"), read("v1.times"), "every mtime as it was");
+}
+
+/// Copies the shipped `templates/strings` and `templates/layout.yaml` into `dir`.
+fn copy_templates(dir: &Path) {
+    fs::create_dir_all(dir.join("strings")).expect("mkdir");
+    for e in fs::read_dir(support::root().join("templates/strings")).expect("list").flatten() {
+        fs::copy(e.path(), dir.join("strings").join(e.file_name())).expect("copy");
+    }
+    fs::copy(support::root().join("templates/layout.yaml"), dir.join("layout.yaml")).expect("copy");
+}
+
+// A run into a folder of earlier outputs may take files made from the same inputs as they are (the manifest),
+// but never a file that was changed in place, nor one whose templates, options or matrix changed, nor after the
+// manifest is damaged: after each change, the folder equals a fresh run into an empty folder.
+#[test]
+fn a_rerun_reuses_files_only_while_their_inputs_and_bytes_are_unchanged() {
+    let dir = support::scratch("batch-reuse");
+    let templates = dir.join("templates");
+    copy_templates(&templates);
+    let out = dir.join("out");
+    let data = support::llmaas();
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["generate", "--format", "csv,xlsx", "--lang", "de,en"];
+        args.extend(["--data", s(&data), "--templates", s(&templates), "--out", s(out)]);
+        args.extend(extra);
+        let o = support::run(&dir, &args);
+        assert_exit(&o, 0, &format!("generate {extra:?}"));
+        support::stderr(&o)
+    };
+    let fresh = |name: &str, extra: &[&str]| {
+        let f = dir.join(name);
+        run(&f, extra);
+        snapshot(&f)
+    };
+    run(&out, &[]);
+    assert!(support::list_all(&out).iter().any(|n| n == support::MANIFEST), "the manifest is written");
+    assert!(!fs::read_to_string(out.join("SHA256SUMS")).expect("sums").contains(support::MANIFEST));
+
+    // A file changed in place (same size) is made again.
+    let csv = out.join("llmaas-de.csv");
+    let mut bytes = fs::read(&csv).expect("read");
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x01;
+    fs::write(&csv, &bytes).expect("tamper");
+    let err = run(&out, &[]);
+    assert!(err.contains(&format!("wrote {} (", s(&csv))), "{err}");
+    assert!(err.contains(&format!("unchanged {} (", s(&out.join("llmaas-en.csv")))), "{err}");
+    assert_eq!(snapshot(&out), fresh("fresh-1", &[]));
+
+    // Another German label: the German files change, as in a fresh run.
+    let de = templates.join("strings/de.yaml");
+    let text = fs::read_to_string(&de).expect("read");
+    fs::write(&de, text.replacen("activity: \"", "activity: \"Tätigkeit / ", 1)).expect("edit");
+    let err = run(&out, &[]);
+    assert_eq!(snapshot(&out), fresh("fresh-2", &[]), "after a template change");
+    assert!(err.contains(&format!("wrote {} (", s(&out.join("llmaas-de.xlsx")))), "{err}");
+    assert!(err.contains(&format!("unchanged {} (", s(&out.join("llmaas-en.xlsx")))), "{err}");
+
+    // Other options.
+    run(&out, &["--csv-delimiter", ";"]);
+    assert_eq!(snapshot(&out), fresh("fresh-3", &["--csv-delimiter", ";"]), "after --csv-delimiter");
+
+    // A damaged manifest is ignored.
+    let manifest = out.join(support::MANIFEST);
+    let m = fs::read(&manifest).expect("manifest");
+    fs::write(&manifest, &m[..m.len() / 2]).expect("cut");
+    fs::write(&csv, b"not the file").expect("replace");
+    run(&out, &[]);
+    assert_eq!(snapshot(&out), fresh("fresh-4", &[]), "after a damaged manifest");
+    assert_sums_verify(&out);
 }

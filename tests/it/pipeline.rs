@@ -54,12 +54,16 @@ fn llmaas_names() -> Vec<String> {
     v
 }
 
-/// Every regular file directly in `dir` but the lock file, name -> bytes.
+/// Every regular file directly in `dir` but the lock file and the manifest, name -> bytes.
 pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()) && e.file_name() != support::LOCK)
+        .filter(|e| {
+            e.file_type().is_ok_and(|t| t.is_file())
+                && e.file_name() != support::LOCK
+                && e.file_name() != support::MANIFEST
+        })
         .map(|e| {
             (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read output"))
         })
