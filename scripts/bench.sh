@@ -9,8 +9,9 @@
 #
 # Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
-# one phase, and over 40 phases; "" to skip), BENCH (the shared bench
-# folder), VENV, DATA, OUT.
+# one phase, and over 40 phases; "" to skip), BATCH (a folder of that many
+# matrices of 60 activities each, default 300; "" to skip), BENCH (the
+# shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +20,7 @@ BENCH=${BENCH:-$ROOT/../shared/bench}
 SIZES=${SIZES:-"24 1000 10000"}
 BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
+BATCH=${BATCH-300}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -94,6 +96,67 @@ for n in $SIZES $SHAPES; do
   pair "xlsx vs XlsxWriter" "$n" "--format xlsx" \
     "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --format xlsx --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
 done
+if [ -n "$BATCH" ]; then
+  # A folder of $BATCH matrices of 60 activities (scale.py, a seed and an id
+  # per file), each side in one process, each run into a new empty folder
+  # (fresh.sh; nothing is deleted while timing, so that ext4 never has to
+  # skip recently freed inodes for either side).
+  batch=$DATA/batch$BATCH
+  if [ ! -d "$batch" ] || [ "$(find "$batch" -name '*.yaml' | wc -l)" -ne "$BATCH" ]; then
+    rm -rf "$batch"
+    "$PY" - "$BENCH" data/llmaas.yaml "$BATCH" "$batch" <<'PY'
+import os, re, sys
+bench, src, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+sys.path.insert(0, bench)
+import scale
+os.makedirs(out, exist_ok=True)
+for i in range(1, count + 1):
+    path = os.path.join(out, f"offer-{i:03d}.yaml")
+    sys.argv = ["scale.py", "--src", src, "--n", "60", "--langs", "de,en,fr", "--out", path, "--seed", str(i)]
+    scale.main()
+    text = open(path, encoding="utf-8").read()
+    open(path, "w", encoding="utf-8").write(re.sub(r"^id: .*$", f"id: offer-{i:03d}", text, count=1, flags=re.M))
+PY
+  fi
+  runs=$OUT/batch-runs
+  rm -rf "$runs" && mkdir -p "$runs"
+  cat >"$runs/fresh.sh" <<'SH'
+#!/bin/sh
+# fresh.sh BASE CMD...: runs CMD --out a new empty folder under BASE
+d=$(mktemp -d "$1/run.XXXXXX") || exit 1
+shift
+exec "$@" --out "$d"
+SH
+  log=$OUT/batch.txt
+  # shellcheck disable=SC2086 # $LANGS is one word
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
+    --vs "sh $runs/fresh.sh $runs $PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $batch --lang $LANGS" -- \
+    sh "$runs/fresh.sh" "$runs" "$TOOL" generate --quiet --data "$batch" --lang $LANGS >"$log"
+  a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
+  b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
+  peak=$(awk '/^A /{f=1} f&&/peak/{print $6; exit}' "$log")
+  ratio=$(awk '/A\/B wall ratio/{print $10}' "$log")
+  rm -rf "$runs"/run.*
+  # The same batch again into a folder that holds its outputs: nothing changed.
+  "$TOOL" generate --quiet --data "$batch" --lang $LANGS --out "$runs/again"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
+    "$TOOL" generate --quiet --data "$batch" --lang $LANGS --out "$runs/again" >"$OUT/batch-again.txt"
+  again=$(awk '/wall/{print $6; exit}' "$OUT/batch-again.txt")
+  # Durability: the time one run into an empty folder spends in its flushes.
+  strace -f -qq --seccomp-bpf -T -e trace=syncfs,fsync,fdatasync -o "$OUT/batch-flush.txt" \
+    "$TOOL" generate --quiet --data "$batch" --lang $LANGS --out "$runs/flush"
+  flush=$(sed -n 's/.*<\([0-9.]*\)>$/\1/p' "$OUT/batch-flush.txt" | awk '{ s += $1 } END { printf "%.3f", s }')
+  rm -rf "$runs"
+  echo
+  echo "$BATCH matrices of 60 activities in one folder, all formats, 3 languages, each run into an empty folder:"
+  echo
+  echo "| job | raci-annex | peer | ratio | speed-up | peer / raci-annex medians | raci-annex peak | second run, nothing changed | time in flushes |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '| batch vs Python (one process) | %s s | %s s | %s | %.1f× | %.1f× | %s MiB | %s s (%.2f× the first) | %s s (%.1f %%) |\n' \
+    "$a" "$b" "$ratio" "$(python3 -c "print(1/float('$ratio'))")" "$(python3 -c "print(float('$b')/float('$a'))")" \
+    "$peak" "$again" "$(python3 -c "print(float('$again')/float('$a'))")" "$flush" \
+    "$(python3 -c "print(100*float('$flush')/float('$a'))")"
+fi
 if [ -n "$BIG" ]; then
   echo
   echo "Largest input the 16 MiB limit admits ($(du -h "$DATA/n$BIG.yaml" | cut -f1)), all formats, 3 languages:"

@@ -30,12 +30,13 @@
 //!   [`Folder::reuse`] gives back a key's files of the last run, when all
 //!   are still in place with the recorded bytes, so that the caller need
 //!   not make them again ([`manifest`]).
-//! - [`Folder::commit`] adds `SHA256SUMS` (and the manifest), flushes every new file to disk
-//!   (one `syncfs` on Linux, which measured 40 times faster than an
-//!   `fsync` per file for 3,600 files; an `fsync` per file elsewhere),
-//!   records the renames in the journal, renames every file into place
-//!   (`SHA256SUMS` last), flushes the folder and removes the journal. When
-//!   nothing changed, nothing is written, flushed or renamed.
+//! - Every staged file is flushed to disk (`fsync`) by background threads
+//!   while the run renders on ([`durable`]).
+//! - [`Folder::commit`] adds `SHA256SUMS` (and the manifest), waits until
+//!   every new file is flushed, writes and flushes the journal, flushes the
+//!   folder, renames every file into place (`SHA256SUMS` last), flushes the
+//!   folder again and removes the journal. When nothing changed, nothing is
+//!   written, flushed or renamed.
 //!
 //! A run that fails before its renames (disk full, a size limit, a
 //! read-only folder) removes its temporary files and leaves every file in
@@ -112,7 +113,7 @@ pub enum Wait<'a> {
 #[derive(Debug)]
 pub struct Folder {
     dir: PathBuf,
-    /// The folder itself, opened to flush it (`fsync`, `syncfs`).
+    /// The folder itself, opened to flush it (`fsync`).
     handle: File,
     /// Holds the advisory lock while this value lives.
     _lock: File,
@@ -122,6 +123,8 @@ pub struct Folder {
     recovered: usize,
     /// The last run's keyed groups of files ([`manifest`]).
     manifest: HashMap<InputKey, Vec<manifest::Recorded>>,
+    /// Flushes staged files while the run goes on; started by the first one.
+    flusher: std::sync::OnceLock<durable::Flusher>,
 }
 
 /// One file of a run, ready for [`Folder::commit`]: written completely under
@@ -249,6 +252,7 @@ impl Folder {
             next_temp: AtomicU64::new(0),
             recovered,
             manifest,
+            flusher: std::sync::OnceLock::new(),
         })
     }
 
@@ -264,8 +268,8 @@ impl Folder {
 
     /// Stages `bytes` as `file_name`: leaves the file in place alone if it
     /// already holds exactly these bytes, else writes them completely to a
-    /// new temporary file in the folder (flushed to disk, on systems without
-    /// `syncfs`). Safe to call from several threads at once.
+    /// new temporary file in the folder, which background threads then
+    /// flush to disk. Safe to call from several threads at once.
     ///
     /// # Errors
     /// When `file_name` is not a plain file name (or is one of this module's
@@ -330,7 +334,7 @@ impl Folder {
         let (mut file, temp) =
             self.create_temp().map_err(OutputError::new("create a temporary file for", &final_path))?;
         file.write_all(bytes)
-            .and_then(|()| durable::flush_staged(&file))
+            .and_then(|()| self.flusher.get_or_init(durable::Flusher::start).flush(file, &temp.path))
             .map_err(OutputError::new("write", &final_path))?;
         Ok(Staged { file_name: file_name.to_owned(), size, sha256, temp: Some(temp), key: None })
     }
@@ -366,7 +370,7 @@ impl Folder {
     /// (nothing was renamed: every file in place is as it was), or when a
     /// rename fails (the journal stays, and the next run into the folder
     /// finishes the commit).
-    pub fn commit(self, mut files: Vec<Staged>) -> Result<Vec<Written>, OutputError> {
+    pub fn commit(mut self, mut files: Vec<Staged>) -> Result<Vec<Written>, OutputError> {
         let mut names = BTreeSet::new();
         if let Some(f) = files.iter().find(|f| f.file_name == SUMS || !names.insert(f.file_name.as_str())) {
             return Err(OutputError::new("write", self.dir.join(&f.file_name))(io::Error::new(
@@ -418,13 +422,17 @@ impl Folder {
             return Ok(written); // nothing changed: nothing to flush or rename
         }
 
-        // The journal, then one flush of every new file and of the journal:
-        // once that returns, the renames below can be finished by any later run.
+        // Every new file on the disk, then the journal, then the folder (the
+        // temporary names and the journal's): from here on, the renames below
+        // can be finished by any later run.
+        if let Some(flusher) = self.flusher.take() {
+            flusher.finish().map_err(|(path, e)| OutputError::new("flush", path)(e))?;
+        }
         let journal_path = self.dir.join(journal::NAME);
         let journal = Temp { path: journal_path.clone(), name: journal::NAME.to_owned(), keep: false };
         write_new(&journal_path, &journal::encode(&entries))
             .map_err(OutputError::new("write", &journal_path))?;
-        durable::flush_all(&self.handle).map_err(OutputError::new("flush the new files in", &self.dir))?;
+        self.handle.sync_all().map_err(OutputError::new("flush the output folder", &self.dir))?;
 
         let mut journal = journal;
         journal.keep = true; // from here on, an interrupted commit is finished by the next run
@@ -478,11 +486,11 @@ fn open_lock(path: &Path) -> Result<File, OutputError> {
     }
 }
 
-/// Writes `bytes` to `path` (created or truncated), flushed on systems without `syncfs`.
+/// Writes `bytes` to `path` (created or truncated) and flushes it to disk.
 fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = File::create(path)?;
     f.write_all(bytes)?;
-    durable::flush_staged(&f)
+    f.sync_all()
 }
 
 /// Whether the file at `path` holds exactly `bytes` (its size is known to match).
@@ -582,8 +590,10 @@ fn recover(dir: &Path, handle: &File) -> Result<usize, OutputError> {
         }
     }
     if !todo.is_empty() {
-        durable::flush_files(handle, todo.iter().map(|(t, _)| t.as_path()))
-            .map_err(OutputError::new("flush the interrupted commit's files in", dir))?;
+        for (temp, _) in &todo {
+            durable::flush_path(temp).map_err(OutputError::new("flush", temp))?;
+        }
+        handle.sync_all().map_err(OutputError::new("flush the output folder", dir))?;
         for (temp, name) in &todo {
             fs::rename(temp, name)
                 .map_err(OutputError::new("finish an interrupted commit: rename into place", name))?;
