@@ -58,7 +58,7 @@ impl Flusher {
                         loop {
                             let next = work.lock().unwrap_or_else(PoisonError::into_inner).recv();
                             let Ok((file, path)) = next else { break };
-                            if let Err(e) = file.sync_all() {
+                            if let Err(e) = sync(&file) {
                                 failed
                                     .lock()
                                     .unwrap_or_else(PoisonError::into_inner)
@@ -75,11 +75,14 @@ impl Flusher {
     /// Queues `file` (written completely, at `path`) to be flushed; flushes
     /// it at once if no thread could be started.
     pub fn flush(&self, file: File, path: &Path) -> io::Result<()> {
+        if cfg!(feature = "bench-unflushed") {
+            return Ok(());
+        }
         match &self.queue {
             Some(q) if !self.threads.is_empty() => q
                 .send((file, path.to_path_buf()))
                 .map_err(|_| io::Error::other("the flushing threads stopped")),
-            _ => file.sync_all(),
+            _ => sync(&file),
         }
     }
 
@@ -111,7 +114,15 @@ impl Drop for Flusher {
 /// Flushes the file at `path` (one found after a killed run, which may not
 /// have flushed it).
 pub fn flush_path(path: &Path) -> io::Result<()> {
-    File::open(path)?.sync_all()
+    sync(&File::open(path)?)
+}
+
+/// `fsync` of `file` (a file or a folder). Does nothing in a build with the
+/// `bench-unflushed` feature, which exists only so that `scripts/bench.sh`
+/// can measure what the flushes cost: such a build may lose files to a
+/// power cut and must never be used for real.
+pub fn sync(file: &File) -> io::Result<()> {
+    if cfg!(feature = "bench-unflushed") { Ok(()) } else { file.sync_all() }
 }
 
 #[cfg(test)]

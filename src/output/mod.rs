@@ -432,7 +432,7 @@ impl Folder {
         let journal = Temp { path: journal_path.clone(), name: journal::NAME.to_owned(), keep: false };
         write_new(&journal_path, &journal::encode(&entries))
             .map_err(OutputError::new("write", &journal_path))?;
-        self.handle.sync_all().map_err(OutputError::new("flush the output folder", &self.dir))?;
+        durable::sync(&self.handle).map_err(OutputError::new("flush the output folder", &self.dir))?;
 
         let mut journal = journal;
         journal.keep = true; // from here on, an interrupted commit is finished by the next run
@@ -461,11 +461,11 @@ impl Folder {
     /// Flushes the folder (its new entries) and, for folders this run
     /// created, the folder holding each of them.
     fn flush_folder(&self) -> Result<(), OutputError> {
-        self.handle.sync_all().map_err(OutputError::new("flush the output folder", &self.dir))?;
+        durable::sync(&self.handle).map_err(OutputError::new("flush the output folder", &self.dir))?;
         for created in &self.created {
             if let Some(parent) = created.parent().filter(|p| !p.as_os_str().is_empty()) {
                 File::open(parent)
-                    .and_then(|p| p.sync_all())
+                    .and_then(|p| durable::sync(&p))
                     .map_err(OutputError::new("flush the folder", parent))?;
             }
         }
@@ -490,7 +490,7 @@ fn open_lock(path: &Path) -> Result<File, OutputError> {
 fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = File::create(path)?;
     f.write_all(bytes)?;
-    f.sync_all()
+    durable::sync(&f)
 }
 
 /// Whether the file at `path` holds exactly `bytes` (its size is known to match).
@@ -593,12 +593,12 @@ fn recover(dir: &Path, handle: &File) -> Result<usize, OutputError> {
         for (temp, _) in &todo {
             durable::flush_path(temp).map_err(OutputError::new("flush", temp))?;
         }
-        handle.sync_all().map_err(OutputError::new("flush the output folder", dir))?;
+        durable::sync(handle).map_err(OutputError::new("flush the output folder", dir))?;
         for (temp, name) in &todo {
             fs::rename(temp, name)
                 .map_err(OutputError::new("finish an interrupted commit: rename into place", name))?;
         }
-        handle.sync_all().map_err(OutputError::new("flush the output folder", dir))?;
+        durable::sync(handle).map_err(OutputError::new("flush the output folder", dir))?;
     }
     fs::remove_file(&path).map_err(OutputError::new("remove the finished journal", &path))?;
     Ok(todo.len())
