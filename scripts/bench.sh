@@ -7,7 +7,7 @@
 #     scripts/bench.sh                      # sizes 24 1000 10000, 5 runs
 #     SIZES="24 1000" RUNS=3 scripts/bench.sh
 #
-# Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
+# Knobs ("" skips a row group): SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
 # one phase, and over 40 phases; "" to skip), BATCH (a folder of that many
 # matrices of 60 activities each, default 300; "" to skip), BENCH (the
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 BENCH=${BENCH:-$ROOT/../shared/bench}
-SIZES=${SIZES:-"24 1000 10000"}
+SIZES=${SIZES-"24 1000 10000"}
 BIG=${BIG-35000}
 SHAPES=${SHAPES-"10000-1phase 10000-40phases"}
 BATCH=${BATCH-300}
@@ -65,13 +65,29 @@ yaml.dump(m, open(out, "w", encoding="utf-8"), Dumper=Plain, allow_unicode=True,
 PY
 done
 
-# pair LABEL N "TOOL ARGS" "PEER COMMAND" -> one table row
+# Every timed run, of either side, writes into a new empty folder under
+# $runs (fresh.sh adds `--out DIR`): raci-annex leaves the files of a run
+# into a folder of its own outputs alone and renders only what changed, so
+# runs into one folder would time reruns. Nothing is deleted while timing,
+# so that ext4 never has to skip recently freed inodes for either side.
+runs=$OUT/runs
+rm -rf "$runs" && mkdir -p "$runs"
+cat >"$runs/fresh.sh" <<'SH'
+#!/bin/sh
+# fresh.sh BASE CMD...: runs CMD --out a new empty folder under BASE
+d=$(mktemp -d "$1/run.XXXXXX") || exit 1
+shift
+exec "$@" --out "$d"
+SH
+FRESH="sh $runs/fresh.sh $runs"
+
+# pair LABEL N "TOOL ARGS" "PEER COMMAND (without --out)" -> one table row
 pair() {
   local label=$1 n=$2 tool_args=$3 peer=$4 log="$OUT/$1-n$2.txt"
-  rm -rf "$OUT/t" "$OUT/p"
-  # shellcheck disable=SC2086 # tool_args is a word list on purpose
-  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$peer" -- \
-    "$TOOL" generate --quiet --data "$DATA/n$n.yaml" --out "$OUT/t" --lang $LANGS $tool_args >"$log"
+  # shellcheck disable=SC2086 # tool_args and FRESH are word lists on purpose
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$FRESH $peer" -- \
+    $FRESH "$TOOL" generate --quiet --data "$DATA/n$n.yaml" --lang $LANGS $tool_args >"$log"
+  rm -rf "$runs"/run.*
   local a b ratio peak
   a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
   b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
@@ -90,17 +106,15 @@ echo "| job | activities | raci-annex | peer | ratio | speed-up | peer / raci-an
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for n in $SIZES $SHAPES; do
   pair "all formats vs Python (reportlab+XlsxWriter+csv)" "$n" "" \
-    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $DATA/n$n.yaml --lang $LANGS"
   pair "pdf vs Typst" "$n" "--format pdf" \
-    "$PY $BENCH/peers/typst_pdf.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+    "$PY $BENCH/peers/typst_pdf.py --quiet --data $DATA/n$n.yaml --lang $LANGS"
   pair "xlsx vs XlsxWriter" "$n" "--format xlsx" \
-    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --format xlsx --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --format xlsx --data $DATA/n$n.yaml --lang $LANGS"
 done
 if [ -n "$BATCH" ]; then
   # A folder of $BATCH matrices of 60 activities (scale.py, a seed and an id
-  # per file), each side in one process, each run into a new empty folder
-  # (fresh.sh; nothing is deleted while timing, so that ext4 never has to
-  # skip recently freed inodes for either side).
+  # per file), each side in one process, each run into a new empty folder.
   batch=$DATA/batch$BATCH
   if [ ! -d "$batch" ] || [ "$(find "$batch" -name '*.yaml' | wc -l)" -ne "$BATCH" ]; then
     rm -rf "$batch"
@@ -118,15 +132,6 @@ for i in range(1, count + 1):
     open(path, "w", encoding="utf-8").write(re.sub(r"^id: .*$", f"id: offer-{i:03d}", text, count=1, flags=re.M))
 PY
   fi
-  runs=$OUT/batch-runs
-  rm -rf "$runs" && mkdir -p "$runs"
-  cat >"$runs/fresh.sh" <<'SH'
-#!/bin/sh
-# fresh.sh BASE CMD...: runs CMD --out a new empty folder under BASE
-d=$(mktemp -d "$1/run.XXXXXX") || exit 1
-shift
-exec "$@" --out "$d"
-SH
   log=$OUT/batch.txt
   # shellcheck disable=SC2086 # $LANGS is one word
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
@@ -153,7 +158,7 @@ SH
     sh "$runs/fresh.sh" "$runs" "$TOOL" generate --quiet --data "$batch" --lang $LANGS >"$OUT/batch-flush.txt"
   unflushed=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$OUT/batch-flush.txt")
   flushed=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$OUT/batch-flush.txt")
-  rm -rf "$runs"
+  rm -rf "$runs"/run.* "$runs/again"
   echo
   echo "$BATCH matrices of 60 activities in one folder, all formats, 3 languages, each run into an empty folder:"
   echo
@@ -167,6 +172,8 @@ fi
 if [ -n "$BIG" ]; then
   echo
   echo "Largest input the 16 MiB limit admits ($(du -h "$DATA/n$BIG.yaml" | cut -f1)), all formats, 3 languages:"
+  # shellcheck disable=SC2086 # FRESH is a word list on purpose
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
-    "$TOOL" generate --quiet --data "$DATA/n$BIG.yaml" --out "$OUT/t" --lang $LANGS | tee "$OUT/big.txt"
+    $FRESH "$TOOL" generate --quiet --data "$DATA/n$BIG.yaml" --lang $LANGS | tee "$OUT/big.txt"
+  rm -rf "$runs"/run.*
 fi
