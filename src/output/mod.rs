@@ -422,16 +422,27 @@ impl Folder {
             return Ok(written); // nothing changed: nothing to flush or rename
         }
 
-        // Every new file on the disk, then the journal, then the folder (the
-        // temporary names and the journal's): from here on, the renames below
-        // can be finished by any later run.
+        // The journal joins the files being flushed (with the folders holding
+        // the ones this run created); once all are on the disk, the folder
+        // (the temporary names and the journal's): from here on, the renames
+        // below can be finished by any later run. (A power cut before that
+        // can leave a whole journal beside a temporary file that is not:
+        // recovery then renames nothing, see `recover`.)
+        let journal_path = self.dir.join(journal::NAME);
+        let journal = Temp { path: journal_path.clone(), name: journal::NAME.to_owned(), keep: false };
+        let flusher = self.flusher.get_or_init(durable::Flusher::start);
+        write_new(&journal_path, &journal::encode(&entries))
+            .and_then(|f| flusher.flush(f, &journal_path))
+            .map_err(OutputError::new("write", &journal_path))?;
+        for created in &self.created {
+            let parent = created.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            File::open(parent)
+                .and_then(|f| flusher.flush(f, parent))
+                .map_err(OutputError::new("flush the folder", parent))?;
+        }
         if let Some(flusher) = self.flusher.take() {
             flusher.finish().map_err(|(path, e)| OutputError::new("flush", path)(e))?;
         }
-        let journal_path = self.dir.join(journal::NAME);
-        let journal = Temp { path: journal_path.clone(), name: journal::NAME.to_owned(), keep: false };
-        write_new(&journal_path, &journal::encode(&entries))
-            .map_err(OutputError::new("write", &journal_path))?;
         durable::sync(&self.handle).map_err(OutputError::new("flush the output folder", &self.dir))?;
 
         let mut journal = journal;
@@ -458,18 +469,9 @@ impl Folder {
         Ok(written)
     }
 
-    /// Flushes the folder (its new entries) and, for folders this run
-    /// created, the folder holding each of them.
+    /// Flushes the folder (its entries renamed into place).
     fn flush_folder(&self) -> Result<(), OutputError> {
-        durable::sync(&self.handle).map_err(OutputError::new("flush the output folder", &self.dir))?;
-        for created in &self.created {
-            if let Some(parent) = created.parent().filter(|p| !p.as_os_str().is_empty()) {
-                File::open(parent)
-                    .and_then(|p| durable::sync(&p))
-                    .map_err(OutputError::new("flush the folder", parent))?;
-            }
-        }
-        Ok(())
+        durable::sync(&self.handle).map_err(OutputError::new("flush the output folder", &self.dir))
     }
 }
 
@@ -486,11 +488,11 @@ fn open_lock(path: &Path) -> Result<File, OutputError> {
     }
 }
 
-/// Writes `bytes` to `path` (created or truncated) and flushes it to disk.
-fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes `bytes` to `path` (created or truncated); returns the file, to be flushed.
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<File> {
     let mut f = File::create(path)?;
     f.write_all(bytes)?;
-    durable::sync(&f)
+    Ok(f)
 }
 
 /// Whether the file at `path` holds exactly `bytes` (its size is known to match).
@@ -564,11 +566,12 @@ fn is_temp_name(name: &str) -> bool {
 }
 
 /// Finishes the commit recorded in a journal left by a killed run: renames
-/// every temporary file still there whose content is the one recorded
-/// (after flushing them, as their run may have been killed before it could),
-/// flushes the folder and removes the journal. A journal that is not complete
-/// is removed unread: its run was killed before its first rename. Returns the
-/// number of files renamed.
+/// every temporary file still there (after checking that its content is the
+/// one recorded, and flushing it, as its run may have been killed before it
+/// could), flushes the folder and removes the journal. A journal that is not
+/// complete, or names a temporary file whose content is not the one
+/// recorded, is removed without renaming anything: its run had not begun
+/// renaming. Returns the number of files renamed.
 fn recover(dir: &Path, handle: &File) -> Result<usize, OutputError> {
     let path = dir.join(journal::NAME);
     let bytes = match File::open(&path) {
@@ -584,9 +587,16 @@ fn recover(dir: &Path, handle: &File) -> Result<usize, OutputError> {
     let mut todo = Vec::new();
     for e in &entries {
         let temp = dir.join(&e.temp);
-        let there = fs::symlink_metadata(&temp).is_ok_and(|m| m.is_file() && m.len() == e.size);
-        if there && sha256_of(&temp).is_ok_and(|h| h == e.sha256) {
+        let Ok(meta) = fs::symlink_metadata(&temp) else { continue }; // renamed before the kill
+        if meta.is_file() && meta.len() == e.size && sha256_of(&temp).is_ok_and(|h| h == e.sha256) {
             todo.push((temp, dir.join(&e.name)));
+        } else {
+            // A temporary file that is not what its entry says: the run lost
+            // it to a power cut before its flushes were done, so it had
+            // renamed nothing yet. Abandon the commit; the files in place
+            // are the previous run's.
+            todo.clear();
+            break;
         }
     }
     if !todo.is_empty() {
@@ -755,6 +765,20 @@ mod tests {
         assert_eq!(f.recovered(), 1);
         assert_eq!(fs::read(dir.join("b.csv")).expect("b"), b"new b");
         assert_eq!(listing(&dir), [LOCK, SUMS, "a.csv", "b.csv"], "journal and temporary file gone");
+        drop(f);
+
+        // A journal whose temporary file is not what it records (a power cut
+        // before the flushes) renames nothing, not even the good ones.
+        let good = ".raci-annex-999999999-2.tmp";
+        let bad = ".raci-annex-999999999-3.tmp";
+        let entries = vec![entry("a.csv", b"good", good), entry("b.csv", b"lost", bad)];
+        fs::write(dir.join(good), b"good").expect("temp");
+        fs::write(dir.join(bad), b"\0\0\0\0").expect("temp");
+        fs::write(dir.join(journal::NAME), journal::encode(&entries)).expect("journal");
+        let f = open(&dir);
+        assert_eq!(f.recovered(), 0);
+        assert_eq!(fs::read(dir.join("a.csv")).expect("a"), b"new a");
+        assert_eq!(listing(&dir), [LOCK, SUMS, "a.csv", "b.csv"], "journal and temporary files gone");
         drop(f);
 
         // A journal cut short is ignored: nothing is renamed, the dead run's file goes.
