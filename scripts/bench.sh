@@ -8,7 +8,7 @@
 #     SIZES="24 1000" RUNS=3 scripts/bench.sh
 #     SIZES= SHAPES= BIG= scripts/bench.sh  # only diff --json against diff -u, and diff --out
 #
-# Knobs: SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
+# Knobs ("" skips a row group): SIZES, RUNS, WARMUP, BIG (the size near the 16 MiB limit, default
 # 35000; "" to skip), SHAPES (10,000 activities laid out otherwise: all in
 # one phase, and over 40 phases; "" to skip), IMPORT (the `import` of the
 # five network-vpc pages; "" to skip, default 1), MD (`--format md` of
@@ -19,7 +19,8 @@
 # skip, default 1), AUTHORING (the size of the matrix that `validate
 # --message-format json` checks with 1,000 errors put in by
 # scripts/inject-errors.py, and `schema`; default 35000, "" to skip),
-# BENCH (the shared bench folder), VENV, DATA, OUT.
+# BATCH (a folder of that many matrices of 60 activities each, default
+# 300; "" to skip), BENCH (the shared bench folder), VENV, DATA, OUT.
 # Prints a markdown table of medians and ratios; raw timeit output in $OUT.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,6 +33,7 @@ IMPORT=${IMPORT-1}
 MD=${MD-1}
 DIFF=${DIFF-35000}
 AUTHORING=${AUTHORING-35000}
+BATCH=${BATCH-300}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 VENV=${VENV:-/tmp/raci-bench-venv}
@@ -80,13 +82,29 @@ yaml.dump(m, open(out, "w", encoding="utf-8"), Dumper=Plain, allow_unicode=True,
 PY
 done
 
-# pair LABEL N "TOOL ARGS" "PEER COMMAND" -> one table row
+# Every timed run, of either side, writes into a new empty folder under
+# $runs (fresh.sh adds `--out DIR`): raci-annex leaves the files of a run
+# into a folder of its own outputs alone and renders only what changed, so
+# runs into one folder would time reruns. Nothing is deleted while timing,
+# so that ext4 never has to skip recently freed inodes for either side.
+runs=$OUT/runs
+rm -rf "$runs" && mkdir -p "$runs"
+cat >"$runs/fresh.sh" <<'SH'
+#!/bin/sh
+# fresh.sh BASE CMD...: runs CMD --out a new empty folder under BASE
+d=$(mktemp -d "$1/run.XXXXXX") || exit 1
+shift
+exec "$@" --out "$d"
+SH
+FRESH="sh $runs/fresh.sh $runs"
+
+# pair LABEL N "TOOL ARGS" "PEER COMMAND (without --out)" -> one table row
 pair() {
   local label=$1 n=$2 tool_args=$3 peer=$4 log="$OUT/$1-n$2.txt"
-  rm -rf "$OUT/t" "$OUT/p"
-  # shellcheck disable=SC2086 # tool_args is a word list on purpose
-  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$peer" -- \
-    "$TOOL" generate --quiet --data "$DATA/n$n.yaml" --out "$OUT/t" --lang $LANGS $tool_args >"$log"
+  # shellcheck disable=SC2086 # tool_args and FRESH are word lists on purpose
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$FRESH $peer" -- \
+    $FRESH "$TOOL" generate --quiet --data "$DATA/n$n.yaml" --lang $LANGS $tool_args >"$log"
+  rm -rf "$runs"/run.*
   local a b ratio peak
   a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
   b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
@@ -107,17 +125,76 @@ if [ -n "$SIZES$SHAPES" ]; then
 fi
 for n in $SIZES $SHAPES; do
   pair "all formats vs Python (reportlab+XlsxWriter+csv)" "$n" "" \
-    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $DATA/n$n.yaml --lang $LANGS"
   pair "pdf vs Typst" "$n" "--format pdf" \
-    "$PY $BENCH/peers/typst_pdf.py --quiet --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+    "$PY $BENCH/peers/typst_pdf.py --quiet --data $DATA/n$n.yaml --lang $LANGS"
   pair "xlsx vs XlsxWriter" "$n" "--format xlsx" \
-    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --format xlsx --data $DATA/n$n.yaml --lang $LANGS --out $OUT/p"
+    "$PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --format xlsx --data $DATA/n$n.yaml --lang $LANGS"
 done
+if [ -n "$BATCH" ]; then
+  # A folder of $BATCH matrices of 60 activities (scale.py, a seed and an id
+  # per file), each side in one process, each run into a new empty folder.
+  batch=$DATA/batch$BATCH
+  if [ ! -d "$batch" ] || [ "$(find "$batch" -name '*.yaml' | wc -l)" -ne "$BATCH" ]; then
+    rm -rf "$batch"
+    "$PY" - "$BENCH" data/llmaas.yaml "$BATCH" "$batch" <<'PY'
+import os, re, sys
+bench, src, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+sys.path.insert(0, bench)
+import scale
+os.makedirs(out, exist_ok=True)
+for i in range(1, count + 1):
+    path = os.path.join(out, f"offer-{i:03d}.yaml")
+    sys.argv = ["scale.py", "--src", src, "--n", "60", "--langs", "de,en,fr", "--out", path, "--seed", str(i)]
+    scale.main()
+    text = open(path, encoding="utf-8").read()
+    open(path, "w", encoding="utf-8").write(re.sub(r"^id: .*$", f"id: offer-{i:03d}", text, count=1, flags=re.M))
+PY
+  fi
+  log=$OUT/batch.txt
+  # shellcheck disable=SC2086 # $LANGS is one word
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
+    --vs "sh $runs/fresh.sh $runs $PY $BENCH/peers/python_reportlab_xlsxwriter.py --quiet --data $batch --lang $LANGS" -- \
+    sh "$runs/fresh.sh" "$runs" "$TOOL" generate --quiet --data "$batch" --lang $LANGS >"$log"
+  a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
+  b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
+  peak=$(awk '/^A /{f=1} f&&/peak/{print $6; exit}' "$log")
+  ratio=$(awk '/A\/B wall ratio/{print $10}' "$log")
+  rm -rf "$runs"/run.*
+  # The same batch again into a folder that holds its outputs: nothing changed.
+  "$TOOL" generate --quiet --data "$batch" --lang $LANGS --out "$runs/again"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
+    "$TOOL" generate --quiet --data "$batch" --lang $LANGS --out "$runs/again" >"$OUT/batch-again.txt"
+  again=$(awk '/wall/{print $6; exit}' "$OUT/batch-again.txt")
+  # Durability: the same runs with a build that never flushes (the
+  # bench-unflushed feature), pair by pair; the difference is what the
+  # flushes cost.
+  cargo build --release --locked -q --features bench-unflushed
+  cp "$TOOL" "$OUT/raci-annex-unflushed"
+  cargo build --release --locked -q
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
+    --vs "sh $runs/fresh.sh $runs $OUT/raci-annex-unflushed generate --quiet --data $batch --lang $LANGS" -- \
+    sh "$runs/fresh.sh" "$runs" "$TOOL" generate --quiet --data "$batch" --lang $LANGS >"$OUT/batch-flush.txt"
+  unflushed=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$OUT/batch-flush.txt")
+  flushed=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$OUT/batch-flush.txt")
+  rm -rf "$runs"/run.* "$runs/again"
+  echo
+  echo "$BATCH matrices of 60 activities in one folder, all formats, 3 languages, each run into an empty folder:"
+  echo
+  echo "| job | raci-annex | peer | ratio | speed-up | peer / raci-annex medians | raci-annex peak | second run, nothing changed | without flushes (same pairs) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '| batch vs Python (one process) | %s s | %s s | %s | %.1f× | %.1f× | %s MiB | %s s (%.2f× the first) | %s s against %s s: flushes %.1f %% |\n' \
+    "$a" "$b" "$ratio" "$(python3 -c "print(1/float('$ratio'))")" "$(python3 -c "print(float('$b')/float('$a'))")" \
+    "$peak" "$again" "$(python3 -c "print(float('$again')/float('$a'))")" "$unflushed" "$flushed" \
+    "$(python3 -c "print(100*(float('$flushed')-float('$unflushed'))/float('$flushed'))")"
+fi
 if [ -n "$BIG" ]; then
   echo
   echo "Largest input the 16 MiB limit admits ($(du -h "$DATA/n$BIG.yaml" | cut -f1)), all formats, 3 languages:"
+  # shellcheck disable=SC2086 # FRESH is a word list on purpose
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" -- \
-    "$TOOL" generate --quiet --data "$DATA/n$BIG.yaml" --out "$OUT/t" --lang $LANGS | tee "$OUT/big.txt"
+    $FRESH "$TOOL" generate --quiet --data "$DATA/n$BIG.yaml" --lang $LANGS | tee "$OUT/big.txt"
+  rm -rf "$runs"/run.*
 fi
 
 if [ -n "$IMPORT" ]; then

@@ -67,6 +67,9 @@ pub struct GenerateArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// When another run is writing into --out, exit 3 at once instead of waiting for it.
+    #[arg(long = "no-wait")]
+    pub no_wait: bool,
 }
 
 /// Options of `validate`.
@@ -174,4 +177,7 @@ pub struct DiffArgs {
     /// With --out: embed in each PDF both matrix files and the CSV of its language (PDF/A-3a).
     #[arg(long = "attach-source", requires = "out")]
     pub attach_source: bool,
+    /// With --out: when another run is writing into DIR, exit 3 at once instead of waiting for it.
+    #[arg(long = "no-wait", requires = "out")]
+    pub no_wait: bool,
 }

@@ -6,7 +6,8 @@
 //! strings ([`i18n`]) and layout ([`layout`]) → resolve each matrix for each
 //! language once ([`view`]) → render every view × format in memory
 //! ([`render`]) → stage each file under a temporary name and, once all are
-//! complete, rename them into place with `SHA256SUMS` ([`output`]).
+//! complete, rename them into place with `SHA256SUMS` ([`output`]: one run
+//! at a time per folder, durably, unchanged files left alone).
 //! The library never prints; the binary reports what it returns.
 
 pub mod diag;
@@ -53,6 +54,9 @@ pub struct GenerateOptions {
     pub render: RenderOptions,
     /// Worker threads (at least 1).
     pub jobs: usize,
+    /// When another run holds the output folder's lock: wait for it (`true`)
+    /// or fail at once (`false`, `--no-wait`).
+    pub wait: bool,
 }
 
 /// Why a run failed; each kind maps to one exit status of cli.md.
@@ -72,10 +76,20 @@ pub enum Failure {
 
 /// Told about a run's progress; the library itself never prints.
 pub trait Progress: Sync {
-    /// One matrix × language × format is rendered and staged (`done` of `total`).
+    /// Another run holds the output folder's lock (`lock`); this run waits
+    /// for it. Told once, before waiting.
+    fn waiting(&self, _lock: &Path) {}
+    /// A commit that a killed run left half-way in `dir` was finished
+    /// (`files` renamed into place) before this run started writing.
+    fn recovered(&self, _dir: &Path, _files: usize) {}
+    /// One matrix × language × format is rendered and staged (or found
+    /// unchanged): `done` files of the run's `total` (every matrix,
+    /// language and format).
     fn job_done(&self, _matrix: &str, _lang: &Lang, _format: Format, _done: usize, _total: usize) {}
     /// A file is in place, with its size in bytes.
     fn file_written(&self, _path: &Path, _size: u64) {}
+    /// A file already held this run's bytes and was left alone (its mtime kept).
+    fn file_unchanged(&self, _path: &Path, _size: u64) {}
 }
 
 /// Progress that is not reported.
@@ -85,24 +99,30 @@ impl Progress for Silent {}
 /// What a successful run did.
 #[derive(Debug, Default)]
 pub struct Summary {
-    /// Every file written, with its size, `SHA256SUMS` last.
-    pub files: Vec<(PathBuf, u64)>,
+    /// Every file of the run, written or left unchanged, `SHA256SUMS` last.
+    pub files: Vec<output::Written>,
     /// Warnings found while loading (e.g. rule overrides, missing strings).
     pub warnings: Vec<Report>,
 }
 
-/// Loads and validates every matrix of `paths` (files or folders), a large
-/// one on up to `threads` threads ([`load::load_on`]).
+/// Loads and validates every matrix of `paths` (files or folders) on up to
+/// `threads` threads: one file alone is parsed on all of them
+/// ([`load::load_on`]), several files are loaded side by side, one per
+/// thread. Reports and matrices keep the files' order.
 ///
 /// # Errors
 /// Every report with an error, when any file is invalid.
 pub fn load_all(paths: &[PathBuf], threads: usize) -> Result<(Vec<Matrix>, Vec<Report>), Vec<Report>> {
     let files = load::discover(paths).map_err(|r| vec![r])?;
+    let loaded = match files.as_slice() {
+        [one] => vec![load::load_on(one, threads)],
+        _ => in_parallel(&files, threads, |f| load::load_on(f, 1)),
+    };
     let mut matrices = Vec::new();
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    for f in &files {
-        match load::load_on(f, threads) {
+    for l in loaded {
+        match l {
             Ok(l) => {
                 if !l.report.diagnostics.is_empty() {
                     warnings.push(l.report);
@@ -130,6 +150,34 @@ pub fn load_all(paths: &[PathBuf], threads: usize) -> Result<(Vec<Matrix>, Vec<R
         }
     }
     if errors.is_empty() { Ok((matrices, warnings)) } else { Err(errors) }
+}
+
+/// `f` of every item on up to `threads` threads (each takes the next item
+/// not yet taken), results in the items' order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = f(item);
+            if let Ok(mut slot) = slots[i].lock() {
+                *slot = Some(r);
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
+    });
+    slots.into_iter().filter_map(|s| s.into_inner().ok().flatten()).collect()
 }
 
 /// Loads the templates: `dir` if given, else the built-in ones.
@@ -201,22 +249,23 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
     let views: Vec<View<'_>> = pairs.iter().map(|(mi, l)| View::new(&matrices[*mi], l)).collect();
     let jobs: Vec<(usize, Format)> =
         (0..views.len()).flat_map(|v| opts.formats.iter().map(move |&f| (v, f))).collect();
-    let sizes: Vec<usize> =
-        jobs.iter().map(|&(v, format)| views[v].row_count() * format.memory_per_activity()).collect();
-    let render = |&(v, format): &(usize, Format)| {
+    let shared = format!("{:?}{:?}", templates.layout, opts.render);
+    let job = |&(v, _): &(usize, Format)| {
         let view = &views[v];
-        let job = Job {
-            view,
-            strings: templates.strings(view.lang),
-            layout: &templates.layout,
-            options: &opts.render,
-        };
-        format.render(&job).map_err(Failure::from)
+        Job { view, strings: templates.strings(view.lang), layout: &templates.layout, options: &opts.render }
     };
-    let done = |&(v, format): &(usize, Format), n: usize, total: usize| {
-        progress.job_done(views[v].id, views[v].lang, format, n, total);
+    let run = Run {
+        out: &opts.out,
+        wait: opts.wait,
+        threads: opts.jobs,
+        sizes: jobs.iter().map(|&(v, format)| views[v].row_count() * format.memory_per_activity()).collect(),
+        files: jobs.iter().map(|&(_, format)| format.files_per_job()).collect(),
+        jobs: &jobs,
+        key: &|j| Some(input_key(&job(j), j.1, &shared)),
+        render: &|j| j.1.render(&job(j)).map_err(Failure::from),
+        done: &|&(v, format), n, total| progress.job_done(views[v].id, views[v].lang, format, n, total),
     };
-    let files = write_jobs(&opts.out, &jobs, &sizes, opts.jobs, &render, &done, progress)?;
+    let files = write_jobs(&run, progress)?;
     Ok(Summary { files, warnings })
 }
 
@@ -255,30 +304,62 @@ pub(crate) fn no_strings(m: &Matrix, l: &Lang) -> Report {
 
 /// How a run renders one job into its files.
 pub(crate) type RenderJob<'r, J> = dyn Fn(&J) -> Result<Vec<render::Output>, Failure> + Sync + 'r;
-/// Told that a job is rendered and staged (`done` of `total`).
+/// Told that a job is rendered and staged: `done` files of the run's `total`.
 pub(crate) type JobDone<'r, J> = dyn Fn(&J, usize, usize) + Sync + 'r;
+/// A digest of everything a job's files depend on, or `None` when its
+/// files are always made anew.
+pub(crate) type KeyJob<'r, J> = dyn Fn(&J) -> Option<output::InputKey> + Sync + 'r;
 
-/// Writes a run's files, all or nothing: prepares `out`, renders `jobs` on
-/// up to `threads` threads within the memory budget (`sizes`: each job's
-/// estimate), stages each file as soon as it is rendered, then commits them
-/// all with `SHA256SUMS`. The one write path of `generate` and `diff --out`.
+/// One run's writes into one output folder: the jobs and how to size, key,
+/// render and report each. The one write path of `generate` and `diff --out`.
+pub(crate) struct Run<'r, J> {
+    /// The output folder.
+    pub(crate) out: &'r Path,
+    /// Wait for another run that holds the folder's lock (`false`: `--no-wait`).
+    pub(crate) wait: bool,
+    /// Worker threads (at least 1).
+    pub(crate) threads: usize,
+    /// The jobs, in the order their files are listed.
+    pub(crate) jobs: &'r [J],
+    /// Each job's memory estimate in bytes, for the budget.
+    pub(crate) sizes: Vec<usize>,
+    /// How many files each job writes, for the progress total.
+    pub(crate) files: Vec<usize>,
+    /// Each job's input key: a job whose key matches the folder's last run,
+    /// with its files still in place, is taken as it is.
+    pub(crate) key: &'r KeyJob<'r, J>,
+    /// Renders one job.
+    pub(crate) render: &'r RenderJob<'r, J>,
+    /// Told of each finished job.
+    pub(crate) done: &'r JobDone<'r, J>,
+}
+
+/// Writes a run's files, all or nothing: locks the output folder (waiting
+/// or not), finishes a commit an earlier run left half-way, renders the jobs
+/// on up to `threads` threads within the memory budget, stages each file as
+/// soon as it is rendered, then commits them all with `SHA256SUMS`,
+/// durably, leaving files whose bytes are unchanged alone.
 ///
 /// # Errors
 /// The first failure of a job, or of writing; then no output file has changed.
 pub(crate) fn write_jobs<J: Sync>(
-    out: &Path,
-    jobs: &[J],
-    sizes: &[usize],
-    threads: usize,
-    render: &RenderJob<'_, J>,
-    done: &JobDone<'_, J>,
+    run: &Run<'_, J>,
     progress: &dyn Progress,
-) -> Result<Vec<(PathBuf, u64)>, Failure> {
-    output::prepare(out)?;
-    let staged = render_and_stage(out, jobs, sizes, threads, render, done)?;
-    let files = output::commit(out, staged)?;
-    for (p, size) in &files {
-        progress.file_written(p, *size);
+) -> Result<Vec<output::Written>, Failure> {
+    let notify = |lock: &Path| progress.waiting(lock);
+    let wait = if run.wait { output::Wait::Block(&notify) } else { output::Wait::NoWait };
+    let folder = output::Folder::open(run.out, wait)?;
+    if folder.recovered() > 0 {
+        progress.recovered(folder.path(), folder.recovered());
+    }
+    let staged = render_and_stage(run, &folder)?;
+    let files = folder.commit(staged)?;
+    for f in &files {
+        if f.changed {
+            progress.file_written(&f.path, f.size);
+        } else {
+            progress.file_unchanged(&f.path, f.size);
+        }
     }
     Ok(files)
 }
@@ -287,38 +368,47 @@ pub(crate) fn write_jobs<J: Sync>(
 /// it is rendered, so that at most one job's output per thread is in memory.
 /// The staged files come back in job order whatever the scheduling.
 fn render_and_stage<J: Sync>(
-    out: &Path,
-    jobs: &[J],
-    sizes: &[usize],
-    threads: usize,
-    render: &RenderJob<'_, J>,
-    on_done: &JobDone<'_, J>,
+    run: &Run<'_, J>,
+    folder: &output::Folder,
 ) -> Result<Vec<output::Staged>, Failure> {
+    let jobs = run.jobs;
     let done = AtomicUsize::new(0);
+    let total_files: usize = run.files.iter().sum();
     let failed = AtomicBool::new(false);
     let slots: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    let queue = Queue::new(sizes, MEMORY_BUDGET);
+    let queue = Queue::new(&run.sizes, MEMORY_BUDGET);
     let work = || {
         while let Some((i, _permit)) = queue.take(&failed) {
-            let result = render(&jobs[i]).and_then(|outputs| {
-                outputs
-                    .iter()
-                    .map(|o| output::stage(out, &o.file_name, &o.bytes).map_err(Failure::from))
-                    .collect::<Result<Vec<_>, _>>()
-            });
-            if result.is_err() {
-                failed.store(true, Ordering::Relaxed);
-                queue.wake_all();
-            } else {
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                on_done(&jobs[i], n, jobs.len());
+            let key = (run.key)(&jobs[i]);
+            let result = match key.as_ref().and_then(|k| folder.reuse(k)) {
+                Some(files) => Ok(files),
+                None => (run.render)(&jobs[i]).and_then(|outputs| {
+                    outputs
+                        .iter()
+                        .map(|o| match &key {
+                            Some(k) => folder.stage_keyed(k, &o.file_name, &o.bytes),
+                            None => folder.stage(&o.file_name, &o.bytes),
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(Failure::from)
+                }),
+            };
+            match &result {
+                Err(_) => {
+                    failed.store(true, Ordering::Relaxed);
+                    queue.wake_all();
+                }
+                Ok(files) => {
+                    let n = done.fetch_add(files.len(), Ordering::Relaxed) + files.len();
+                    (run.done)(&jobs[i], n, total_files.max(n));
+                }
             }
             if let Ok(mut slot) = slots[i].lock() {
                 *slot = Some(result);
             }
         }
     };
-    let threads = threads.clamp(1, jobs.len().max(1));
+    let threads = run.threads.clamp(1, jobs.len().max(1));
     std::thread::scope(|s| {
         for _ in 1..threads {
             s.spawn(work);
@@ -331,10 +421,10 @@ fn render_and_stage<J: Sync>(
         match slot.into_inner().ok().flatten() {
             Some(Ok(files)) => {
                 for f in files {
-                    if !names.insert(f.file_name.clone()) {
+                    if !names.insert(f.file_name().to_owned()) {
                         // Validated ids make this impossible; refuse rather than overwrite.
                         return Err(Failure::Invalid(vec![{
-                            let mut r = Report::new(Path::new(&f.file_name));
+                            let mut r = Report::new(Path::new(f.file_name()));
                             r.push(Diagnostic::error(
                                 diag::Code::DuplicateOutput,
                                 None,
@@ -378,6 +468,26 @@ pub fn signatures_report(templates: &Templates, dir: Option<&Path>, m: &Matrix) 
         );
     }
     Some(r)
+}
+
+/// A digest of everything a job's files depend on: this build of the tool
+/// (sources, templates, fonts, dependencies, compiler: `build.rs`), the
+/// back-end, the language, the matrix file (its SHA-256 and name, which the
+/// annex prints), that language's strings, the layout and the options
+/// (`shared`: their `Debug` forms, which show every field). A run into a
+/// folder whose files were made from the same key takes them as they are
+/// ([`output::Folder::reuse`]) instead of rendering them again.
+fn input_key(job: &Job<'_>, format: Format, shared: &str) -> output::InputKey {
+    let strings = format!("{:?}", job.strings);
+    output::InputKey::new([
+        env!("RACI_BUILD_ID").as_bytes(),
+        format.name().as_bytes(),
+        job.view.lang.as_str().as_bytes(),
+        job.view.source.sha256.as_bytes(),
+        job.view.source.file_name.as_bytes(),
+        strings.as_bytes(),
+        shared.as_bytes(),
+    ])
 }
 
 /// Memory that rendering jobs may hold at once (estimated), so that a large

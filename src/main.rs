@@ -43,9 +43,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reports progress on standard error: a progress bar (matrix, language,
-/// format) once a run has taken more than a second and standard error is a
-/// terminal; otherwise one plain line per file written; nothing with --quiet.
+/// Reports progress on standard error: a progress bar (files of the whole
+/// run, and the last matrix, language and format) once a run has taken more
+/// than a second and standard error is a terminal; otherwise one plain line
+/// per file (`wrote` or `unchanged`); nothing with --quiet but the one line
+/// saying that the run waits for another (a silent wait looks like a hang).
 struct Reporter {
     quiet: bool,
     tty: bool,
@@ -71,7 +73,33 @@ impl Reporter {
     }
 }
 
+impl Reporter {
+    fn line(&self, text: String) {
+        match self.bar.get() {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+}
+
 impl raci_annex::Progress for Reporter {
+    fn waiting(&self, lock: &Path) {
+        eprintln!(
+            "waiting for another raci-annex run to finish writing into {} (it holds {})",
+            lock.parent().unwrap_or(lock).display(),
+            lock.display()
+        );
+    }
+
+    fn recovered(&self, dir: &Path, files: usize) {
+        if !self.quiet {
+            self.line(format!(
+                "finished the commit of an interrupted earlier run in {}: {files} file(s) renamed into place",
+                dir.display()
+            ));
+        }
+    }
+
     fn job_done(&self, matrix: &str, lang: &Lang, format: Format, done: usize, total: usize) {
         if self.quiet || !self.tty || (self.bar.get().is_none() && self.start.elapsed().as_secs_f32() < 1.0) {
             return;
@@ -90,12 +118,14 @@ impl raci_annex::Progress for Reporter {
     }
 
     fn file_written(&self, path: &Path, size: u64) {
-        if self.quiet {
-            return;
+        if !self.quiet {
+            self.line(format!("wrote {} ({size} bytes)", path.display()));
         }
-        match self.bar.get() {
-            Some(bar) => bar.println(format!("wrote {} ({size} bytes)", path.display())),
-            None => eprintln!("wrote {} ({size} bytes)", path.display()),
+    }
+
+    fn file_unchanged(&self, path: &Path, size: u64) {
+        if !self.quiet {
+            self.line(format!("unchanged {} ({size} bytes)", path.display()));
         }
     }
 }
@@ -232,6 +262,7 @@ fn generate(a: GenerateArgs) -> ExitCode {
             ..RenderOptions::new(raci_annex::TOOL)
         },
         jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1),
+        wait: !a.no_wait,
     };
     let quiet = a.quiet;
     let progress = Reporter::new(quiet);
@@ -387,6 +418,7 @@ fn diff(a: DiffArgs) -> ExitCode {
                 ..RenderOptions::new(raci_annex::TOOL)
             },
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            wait: !a.no_wait,
         };
         return amendment(&pair, &changes, &opts, a.quiet, a.exit_code);
     }

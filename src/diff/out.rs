@@ -28,6 +28,9 @@ pub struct AmendmentOptions {
     pub render: RenderOptions,
     /// Worker threads (at least 1).
     pub jobs: usize,
+    /// When another run holds the output folder's lock: wait for it (`true`)
+    /// or fail at once (`false`, `--no-wait`).
+    pub wait: bool,
 }
 
 /// Writes the amendment annex of `changes` between the two versions of `pair`.
@@ -95,8 +98,6 @@ pub fn write_amendment(
     drop((o, n));
     let jobs: Vec<(usize, Format)> =
         (0..views.len()).flat_map(|v| opts.formats.iter().map(move |&f| (v, f))).collect();
-    let sizes: Vec<usize> =
-        jobs.iter().map(|&(_, f)| (changes.len() + 1) * amendment::memory_per_change(f)).collect();
     let render = |&(v, format): &(usize, Format)| {
         let view = &views[v];
         let job = AmendmentJob {
@@ -108,9 +109,18 @@ pub fn write_amendment(
         amendment::render(format, &job).map_err(Failure::from)
     };
     let name = format!("{}-changes", new.id);
-    let done = |&(v, format): &(usize, Format), n: usize, total: usize| {
-        progress.job_done(&name, views[v].lang, format, n, total);
+    let run = crate::Run {
+        out: &opts.out,
+        wait: opts.wait,
+        threads: opts.jobs,
+        sizes: jobs.iter().map(|&(_, f)| (changes.len() + 1) * amendment::memory_per_change(f)).collect(),
+        files: jobs.iter().map(|&(_, f)| amendment::files_per_job(f)).collect(),
+        jobs: &jobs,
+        // Always rendered anew (a fraction of a second); unchanged bytes are still left alone.
+        key: &|_| None,
+        render: &render,
+        done: &|&(v, format), n, total| progress.job_done(&name, views[v].lang, format, n, total),
     };
-    let files = crate::write_jobs(&opts.out, &jobs, &sizes, opts.jobs, &render, &done, progress)?;
+    let files = crate::write_jobs(&run, progress)?;
     Ok(Summary { files, warnings })
 }

@@ -48,6 +48,13 @@ pub fn render(format: Format, job: &AmendmentJob<'_>) -> Result<Vec<Output>, Ren
     }
 }
 
+/// How many files one amendment job of `format` writes (one each).
+pub fn files_per_job(format: Format) -> usize {
+    match format {
+        Format::Pdf | Format::Xlsx | Format::Csv | Format::Md => 1,
+    }
+}
+
 /// A rough upper bound of the memory one job holds per change while
 /// rendering (a change is a table row with a few wrapped lines).
 pub fn memory_per_change(format: Format) -> usize {

@@ -145,6 +145,15 @@ impl Format {
         }
     }
 
+    /// How many files one job of this format writes (the CSV: the table and
+    /// the legend), for the progress bar's total; a test renders each.
+    pub fn files_per_job(self) -> usize {
+        match self {
+            Format::Csv => 2,
+            Format::Pdf | Format::Xlsx | Format::Md => 1,
+        }
+    }
+
     /// A rough upper bound of the memory one job of this format holds per
     /// activity while rendering, from measured peaks (35,000 activities:
     /// PDF ~150 MB, XLSX ~90 MB; a Markdown page of 10,000 activities is

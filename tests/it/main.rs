@@ -8,6 +8,7 @@
 //! - `md`: `generate --format md` imported back to the same matrix, and read by a second parser;
 //! - `seed`: the canonical LLMaaS matrix against the seed's table;
 //! - `pipeline`: exit codes, all-or-nothing writes, determinism;
+//! - `batch`: many matrices, shared folders (lock, unchanged files, journal), faults late in a batch;
 //! - `csv`, `pdf`, `xlsx`: each format read back;
 //! - `diff`: `raci-annex diff` on pairs of matrices;
 //! - `amendment`: `diff --out`, the amendment annex's PDF, XLSX and CSV read back.
@@ -16,6 +17,7 @@ mod support;
 
 mod amendment;
 mod authoring;
+mod batch;
 mod codes;
 mod csv;
 mod diff;

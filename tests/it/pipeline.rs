@@ -17,22 +17,23 @@ use sha2::{Digest, Sha256};
 use crate::support;
 
 const LANGS: [&str; 5] = ["de", "en", "fr", "es", "it"];
-const TEMP_PREFIX: &str = ".raci-annex-";
+pub(crate) const TEMP_PREFIX: &str = ".raci-annex-";
+pub(crate) const JOURNAL: &str = ".raci-annex.journal";
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
 
 /// `generate --quiet --format csv --data DATA --out OUT`.
-fn csv_args(data: &Path, out: &Path) -> Vec<String> {
+pub(crate) fn csv_args(data: &Path, out: &Path) -> Vec<String> {
     ["generate", "--quiet", "--format", "csv", "--data", s(data), "--out", s(out)].map(String::from).to_vec()
 }
 
-fn run_csv(cwd: &Path, data: &Path, out: &Path) -> Output {
+pub(crate) fn run_csv(cwd: &Path, data: &Path, out: &Path) -> Output {
     support::cmd(cwd).args(csv_args(data, out)).output().expect("run raci-annex")
 }
 
-fn assert_exit(o: &Output, code: i32, what: &str) {
+pub(crate) fn assert_exit(o: &Output, code: i32, what: &str) {
     assert_eq!(
         o.status.code(),
         Some(code),
@@ -53,12 +54,16 @@ fn llmaas_names() -> Vec<String> {
     v
 }
 
-/// Every regular file directly in `dir`, name -> bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+/// Every regular file directly in `dir` but the lock file and the manifest, name -> bytes.
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| {
+            e.file_type().is_ok_and(|t| t.is_file())
+                && e.file_name() != support::LOCK
+                && e.file_name() != support::MANIFEST
+        })
         .map(|e| {
             (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read output"))
         })
@@ -66,12 +71,12 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Names in `dir` that look like the tool's temporary files.
-fn temps(dir: &Path) -> Vec<String> {
+pub(crate) fn temps(dir: &Path) -> Vec<String> {
     support::list(dir).into_iter().filter(|n| n.starts_with(TEMP_PREFIX)).collect()
 }
 
 /// Asserts that `dir` holds exactly `before`, byte for byte, and no temporary file.
-fn assert_unchanged(dir: &Path, before: &BTreeMap<String, Vec<u8>>, what: &str) {
+pub(crate) fn assert_unchanged(dir: &Path, before: &BTreeMap<String, Vec<u8>>, what: &str) {
     assert_eq!(temps(dir), Vec::<String>::new(), "{what}: temporary files left in {}", dir.display());
     let after = snapshot(dir);
     assert_eq!(after.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>(), "{what}: file names");
@@ -81,7 +86,7 @@ fn assert_unchanged(dir: &Path, before: &BTreeMap<String, Vec<u8>>, what: &str) 
 }
 
 /// Parses `SHA256SUMS`: file name -> hex digest.
-fn parse_sums(text: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse_sums(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .map(|l| {
             let (hash, name) = l.split_once("  ").unwrap_or_else(|| panic!("not sha256sum format: {l:?}"));
@@ -91,12 +96,12 @@ fn parse_sums(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A copy of the canonical matrix with its `id:` (and optionally `version:`) replaced.
-fn llmaas_variant(id: &str, version: &str) -> String {
+pub(crate) fn llmaas_variant(id: &str, version: &str) -> String {
     let text = std::fs::read_to_string(support::llmaas()).expect("read llmaas.yaml");
     let out = text.replacen("id: \"llmaas\"", &format!("id: \"{id}\""), 1).replacen(
         "version: \"1.0\"",
@@ -109,7 +114,7 @@ fn llmaas_variant(id: &str, version: &str) -> String {
 
 /// A valid schema-1 matrix `id` with `activities` activities in five languages,
 /// 500 per phase, for tests that need outputs far larger than the canonical matrix.
-fn big_matrix(id: &str, version: &str, activities: usize) -> String {
+pub(crate) fn big_matrix(id: &str, version: &str, activities: usize) -> String {
     const PER_PHASE: usize = 500;
     let mut y = String::with_capacity(activities * 520 + 4096);
     let _ = write!(
@@ -155,7 +160,7 @@ fn big_matrix(id: &str, version: &str, activities: usize) -> String {
 }
 
 /// Writes `text` to `dir/name` and returns the path.
-fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("create folder");
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write matrix");
@@ -422,7 +427,7 @@ fn write_failing_at_the_file_size_limit_exits_3_and_keeps_earlier_outputs() {
 }
 
 /// Waits for `child` with a deadline, killing it if it hangs.
-fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+pub(crate) fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
         if let Some(st) = child.try_wait().expect("wait") {
@@ -438,7 +443,7 @@ fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::proces
 
 /// Polls `out` until a temporary file of process `pid` exists or the child exits;
 /// returns whether one was seen.
-fn wait_for_staging(child: &mut std::process::Child, out: &Path) -> bool {
+pub(crate) fn wait_for_staging(child: &mut std::process::Child, out: &Path) -> bool {
     let mine = format!("{TEMP_PREFIX}{}-", child.id());
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {
@@ -453,7 +458,10 @@ fn wait_for_staging(child: &mut std::process::Child, out: &Path) -> bool {
     false
 }
 
-// SIGKILL at various moments of a large run leaves every output either the old or the new complete file; the next run removes dead runs' temp files only.
+// SIGKILL at various moments of a large run leaves every output either the old or the new complete file;
+// the next run into the folder (here one that writes only the German files) first finishes a commit that was
+// killed half-way, so the other languages' files are then all old or all new, never a mix; it removes dead
+// runs' temp files only.
 #[test]
 fn sigkill_mid_run_leaves_only_whole_files_and_the_next_run_removes_dead_temps() {
     const ACTIVITIES: usize = 20_000;
@@ -487,6 +495,7 @@ fn sigkill_mid_run_leaves_only_whole_files_and_the_next_run_removes_dead_temps()
     let mut with_temps = 0;
     let mut replaced = Vec::new();
     let mut dead_pids = Vec::new();
+    let (mut journals, mut finished) = (0, 0);
     for fraction in [None, Some(0.0), Some(0.15), Some(0.3), Some(0.5), Some(0.7), Some(0.9)] {
         for (name, bytes) in &old {
             std::fs::write(out.join(name), bytes).expect("restore the first run's file");
@@ -515,7 +524,8 @@ fn sigkill_mid_run_leaves_only_whole_files_and_the_next_run_removes_dead_temps()
         let left: Vec<&String> = now.keys().filter(|n| n.starts_with(TEMP_PREFIX)).collect();
         with_temps +=
             usize::from(left.iter().any(|n| n.starts_with(&format!("{TEMP_PREFIX}{}-", child.id()))));
-        for (name, bytes) in now.iter().filter(|(n, _)| !n.starts_with(TEMP_PREFIX)) {
+        journals += usize::from(now.contains_key(JOURNAL));
+        for (name, bytes) in now.iter().filter(|(n, _)| !n.starts_with(TEMP_PREFIX) && *n != JOURNAL) {
             assert!(
                 old.get(name) == Some(bytes) || new.get(name) == Some(bytes),
                 "after a kill at {fraction:?}, {name} is neither the old nor the new complete file"
@@ -530,10 +540,28 @@ fn sigkill_mid_run_leaves_only_whole_files_and_the_next_run_removes_dead_temps()
                 assert!(now[name] == *bytes, "new SHA256SUMS in place but {name} is old");
             }
         }
+
+        // The next run, German only, first finishes what the killed one had begun renaming.
+        let mut args = csv_args(&v2, &out);
+        args.extend(["--lang".into(), "de".into()]);
+        assert_exit(&support::cmd(&dir).args(&args).output().expect("run"), 0, "German run after the kill");
+        let after = snapshot(&out);
+        assert!(!after.contains_key(JOURNAL), "the journal is gone once its commit is finished");
+        let others: Vec<&String> =
+            old.keys().filter(|n| n.starts_with("big-") && !n.starts_with("big-de")).collect();
+        let new_ones = others.iter().filter(|n| after[**n] == new[**n]).count();
+        let old_ones = others.iter().filter(|n| after[**n] == old[**n]).count();
+        assert!(
+            new_ones == others.len() || old_ones == others.len(),
+            "after a kill at {fraction:?} and one more run, {new_ones} of the other languages' files are new and \
+             {old_ones} old: a mix"
+        );
+        finished += usize::from(new_ones == others.len() && replaced.last() != Some(&(new.len() - 1)));
     }
     eprintln!(
         "sigkill: staging window {window:?}; {killed} of 7 runs killed mid-way, {with_temps} left temporary \
-         files; new files in place after each kill: {replaced:?}"
+         files, {journals} a journal; new files in place after each kill: {replaced:?}; commits finished by the \
+         next run: {finished}"
     );
     assert!(killed >= 4, "only {killed} of 7 runs were still running when killed: the delays are too long");
 

@@ -57,8 +57,18 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// Every file name in `dir`, sorted.
+/// The lock file that every run leaves in its output folder (empty, never listed in SHA256SUMS).
+pub const LOCK: &str = ".raci-annex.lock";
+/// The manifest of which render job made which files, left by every run (never listed in SHA256SUMS).
+pub const MANIFEST: &str = ".raci-annex.manifest";
+
+/// Every file name in `dir`, sorted, but the tool's lasting files of its own ([`LOCK`], [`MANIFEST`]).
 pub fn list(dir: &Path) -> Vec<String> {
+    list_all(dir).into_iter().filter(|n| n != LOCK && n != MANIFEST).collect()
+}
+
+/// Every file name in `dir`, sorted, the lock file and the manifest included.
+pub fn list_all(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|r| r.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();

@@ -75,25 +75,30 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     let mut usage = vec![Op::StartTextSection];
     let faces =
         [(FONT_REGULAR, fonts::regular(), fonts::REGULAR_NAME), (FONT_BOLD, fonts::bold(), fonts::BOLD_NAME)];
-    for (((name, face, ps_name), glyphs), map) in faces.into_iter().zip(&c.glyphs).zip(&mut renumber) {
+    let mut subsets = Vec::with_capacity(2);
+    for (k, (((name, face, ps_name), glyphs), map)) in
+        faces.into_iter().zip(&c.glyphs).zip(&mut renumber).enumerate()
+    {
         let gids: Vec<u16> =
             glyphs.iter().enumerate().filter(|(_, c)| c.is_some()).map(|(g, _)| g as u16).collect();
         if gids.is_empty() {
             continue;
         }
-        let (bytes, tag, numbers) = subset(face, &gids)?;
-        *map = numbers;
+        let sub = Subset::of(k, face, ps_name, gids)?;
+        map.clone_from(&sub.numbers);
         usage.push(Op::SetFont {
             font: printpdf::PdfFontHandle::External(FontId(name.to_string())),
             size: printpdf::Pt(10.0),
         });
         usage.push(Op::ShowText { items: vec![TextItem::Text(glyphs.iter().flatten().collect())] });
-        seed.update(&bytes);
-        let mut warnings = Vec::new();
-        let mut parsed = printpdf::ParsedFont::from_bytes(&bytes, 0, &mut warnings)
-            .ok_or_else(|| format!("the {ps_name} subset does not parse"))?;
-        parsed.font_name = Some(format!("{tag}+{ps_name}"));
-        doc.resources.fonts.map.insert(FontId(name.to_string()), PdfFont::new(parsed));
+        // The seed starts with the first subset: resume from its kept state.
+        if subsets.is_empty() {
+            seed = sub.seed.clone();
+        } else {
+            seed.update(&sub.bytes);
+        }
+        doc.resources.fonts.map.insert(FontId(name.to_string()), PdfFont::new(sub.parsed.clone()));
+        subsets.push(sub);
     }
 
     if let Some(logo) = &layout.logo {
@@ -150,6 +155,7 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
     drop(doc);
+    use_packed_font_programs(&mut lo, &subsets);
 
     // Our content streams, glyph ids renumbered to the subsets, in place of printpdf's.
     let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
@@ -234,36 +240,26 @@ pub(super) fn finish(meta: &Meta<'_>, layout: &Layout, c: Composed) -> Result<Ve
     );
 
     // printpdf 0.12 leaves fonts and page contents uncompressed; the XMP
-    // packet stays readable (allows_compression = false). One encoder, at
-    // zlib's fastest level, for every stream and then the object streams.
-    let mut fast = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    compress(&mut lo, &mut fast);
-    let out = super::write::save(&lo, &structure, &mut fast)?;
+    // packet stays readable (allows_compression = false). Every stream, then
+    // the object streams, at zlib's fastest level ([`deflate`]).
+    compress(&mut lo);
+    let out = super::write::save(&lo, &structure)?;
     Ok(out)
 }
 
-/// Deflates every stream that may be compressed, with `enc` (the fastest
-/// level): lopdf's own `compress` uses the default level, which took a
+/// Deflates every stream that may be compressed, at zlib's fastest
+/// level: lopdf's own `compress` uses the default level, which took a
 /// fifth of all instructions of a 1,000-activity annex for files only
 /// ~10 % smaller.
 ///
-/// One compressor serves every stream of the document, reset in between:
-/// setting one up zeroes a few hundred kilobytes of tables, which for the
-/// small streams of an annex (a page each) cost more than compressing them.
-fn compress(lo: &mut lopdf::Document, enc: &mut flate2::write::ZlibEncoder<Vec<u8>>) {
-    use std::io::Write;
+/// One compressor per thread serves every stream ([`deflate`]).
+fn compress(lo: &mut lopdf::Document) {
     for obj in lo.objects.values_mut() {
         let Object::Stream(stream) = obj else { continue };
         if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
             continue;
         }
-        let Ok(packed) = enc.reset(Vec::new()).and_then(|_| {
-            enc.write_all(&stream.content)?;
-            enc.try_finish()?;
-            Ok(std::mem::take(enc.get_mut()))
-        }) else {
-            continue;
-        };
+        let Some(packed) = deflate(&stream.content) else { continue };
         if packed.len() < stream.content.len() {
             stream.dict.set("Filter", "FlateDecode");
             stream.set_content(packed);
@@ -364,6 +360,97 @@ fn signature_fields(
         ids.push(widget);
     }
     ids
+}
+
+/// `bytes` deflated (zlib format) at the fastest level, with this thread's
+/// compressor, reset in between: setting one up zeroes a few hundred
+/// kilobytes of tables, more than compressing a page costs.
+pub(super) fn deflate(bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    thread_local! {
+        static ENCODER: std::cell::RefCell<flate2::write::ZlibEncoder<Vec<u8>>> =
+            std::cell::RefCell::new(flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast()));
+    }
+    ENCODER.with_borrow_mut(|enc| {
+        enc.reset(Vec::with_capacity(bytes.len() / 2)).ok()?;
+        enc.write_all(bytes).ok()?;
+        enc.try_finish().ok()?;
+        Some(std::mem::take(enc.get_mut()))
+    })
+}
+
+/// One face subset to one set of glyphs, with what every document that
+/// embeds it needs: the font program, its renumbering, the parsed font for
+/// printpdf and the program already deflated.
+///
+/// Subsets are kept for the rest of the process, keyed by face and glyph
+/// set, so a batch of annexes whose texts use the same characters subsets
+/// each face once (300 matrices × 3 languages of the benchmark: 50 distinct
+/// subsets for 1,800 fonts). An entry depends only on its key, so a file's
+/// bytes never depend on what else the process rendered.
+struct Subset {
+    /// The font program (a TrueType file).
+    bytes: Vec<u8>,
+    /// Full-font glyph id → subset glyph id.
+    numbers: Vec<u16>,
+    /// The program parsed by printpdf, named `TAG+PostScriptName`.
+    parsed: printpdf::ParsedFont,
+    /// The program deflated exactly as [`compress`] would, when that is smaller.
+    packed: Option<Vec<u8>>,
+    /// SHA-256 state after the program: the document id's seed when this
+    /// subset comes first (hashing it again cost 0.1 ms per annex).
+    seed: Sha256,
+}
+
+/// Kept subsets: (face, glyphs) → subset, and their total size in bytes.
+type SubsetCache = (std::collections::HashMap<(usize, Vec<u16>), std::sync::Arc<Subset>>, usize);
+static SUBSETS: std::sync::LazyLock<std::sync::Mutex<SubsetCache>> =
+    std::sync::LazyLock::new(Default::default);
+/// At most this many bytes of font programs are kept (about three times as
+/// much memory with their parsed and packed forms); further subsets are made
+/// for their document only.
+const SUBSET_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+impl Subset {
+    /// The subset of `face` (number `k`) to `gids` (ascending), from the cache or made now.
+    fn of(k: usize, face: &Face, ps_name: &str, gids: Vec<u16>) -> Result<std::sync::Arc<Subset>, String> {
+        let lock = || SUBSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (k, gids);
+        if let Some(s) = lock().0.get(&key) {
+            return Ok(s.clone());
+        }
+        let (bytes, tag, numbers) = subset(face, &key.1)?;
+        let mut warnings = Vec::new();
+        let mut parsed = printpdf::ParsedFont::from_bytes(&bytes, 0, &mut warnings)
+            .ok_or_else(|| format!("the {ps_name} subset does not parse"))?;
+        parsed.font_name = Some(format!("{tag}+{ps_name}"));
+        let packed = deflate(&bytes).filter(|p| p.len() < bytes.len());
+        let seed = Sha256::new().chain_update(&bytes);
+        let sub = std::sync::Arc::new(Subset { bytes, numbers, parsed, packed, seed });
+        let mut cache = lock();
+        if cache.1 + sub.bytes.len() <= SUBSET_CACHE_BYTES {
+            cache.1 += sub.bytes.len();
+            cache.0.insert(key, sub.clone());
+        }
+        Ok(sub)
+    }
+}
+
+/// Puts each subset's deflated program in place of the plain one printpdf
+/// wrote (its `/FontFile2` stream, the one with `/Length1`), as [`compress`]
+/// would have: `/Filter` set, then the content.
+fn use_packed_font_programs(lo: &mut lopdf::Document, subsets: &[std::sync::Arc<Subset>]) {
+    for obj in lo.objects.values_mut() {
+        let Object::Stream(stream) = obj else { continue };
+        if stream.dict.get(b"Length1").is_err() || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let found = subsets.iter().find(|s| s.bytes == stream.content);
+        if let Some(packed) = found.and_then(|s| s.packed.as_ref()) {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(packed.clone());
+        }
+    }
 }
 
 /// Subsets `face` to the glyphs `used` (ascending full-font ids; .notdef is

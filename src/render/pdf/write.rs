@@ -15,9 +15,6 @@
 //! The bytes depend only on the document: objects in id order, object
 //! streams of a fixed size, no dates, no random numbers.
 
-use std::io::Write;
-
-use flate2::write::ZlibEncoder;
 use lopdf::{Dictionary, Object, StringFormat};
 
 /// Objects per object stream: large enough for deflate to find the
@@ -30,16 +27,12 @@ const W: [usize; 3] = [1, 4, 2];
 
 /// Writes `lo` (streams already compressed as wanted), and `raw`: objects
 /// already written (id, bytes) that are not in `lo` (the structure tree),
-/// with `enc` for the object and cross-reference streams.
+/// the object and cross-reference streams deflated at zlib's fastest level.
 ///
 /// # Errors
 /// When compression fails (out of memory) or an offset does not fit the
 /// cross-reference entry (a file over 4 GiB).
-pub(super) fn save(
-    lo: &lopdf::Document,
-    raw: &[(u32, Vec<u8>)],
-    enc: &mut ZlibEncoder<Vec<u8>>,
-) -> Result<Vec<u8>, String> {
+pub(super) fn save(lo: &lopdf::Document, raw: &[(u32, Vec<u8>)]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(1 << 16);
     // The header, then a comment of bytes above 127 (PDF/A: a binary file).
     out.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
@@ -91,7 +84,7 @@ pub(super) fn save(
         let mut content = Vec::with_capacity(index.len() + body.len());
         content.extend_from_slice(&index);
         content.extend_from_slice(&body);
-        let deflated = deflate(enc, &content)?;
+        let deflated = deflate(&content)?;
         if xref.len() <= stm as usize {
             xref.resize(stm as usize + 1, (0, 0, 0));
         }
@@ -127,7 +120,7 @@ pub(super) fn save(
         rows.extend(this.iter().zip(&above).map(|(t, a)| t.wrapping_sub(*a)));
         above.copy_from_slice(&this);
     }
-    let deflated = deflate(enc, &rows)?;
+    let deflated = deflate(&rows)?;
     let mut dict = Dictionary::new();
     for key in [&b"Root"[..], b"Info", b"ID"] {
         if let Ok(v) = lo.trailer.get(key) {
@@ -157,12 +150,9 @@ enum Packed<'a> {
     Written(&'a [u8]),
 }
 
-/// Deflates `data` with the document's encoder (reset, not rebuilt).
-fn deflate(enc: &mut ZlibEncoder<Vec<u8>>, data: &[u8]) -> Result<Vec<u8>, String> {
-    enc.reset(Vec::new()).map_err(|e| e.to_string())?;
-    enc.write_all(data).map_err(|e| e.to_string())?;
-    enc.try_finish().map_err(|e| e.to_string())?;
-    Ok(std::mem::take(enc.get_mut()))
+/// Deflates `data` with this thread's encoder (reset, not rebuilt).
+fn deflate(data: &[u8]) -> Result<Vec<u8>, String> {
+    super::finish::deflate(data).ok_or_else(|| "zlib failed to deflate a stream".to_string())
 }
 
 /// A stream: its dictionary with the true `/Length`, then its content.
@@ -300,8 +290,7 @@ mod tests {
         let id = doc.add_object(d.clone());
         let page = doc.add_object(lopdf::Stream::new(Dictionary::new(), b"BT ET".to_vec()));
         doc.trailer.set("Root", Object::Reference(id));
-        let mut enc = ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        let bytes = save(&doc, &[(9, b"<</S/P>>".to_vec())], &mut enc).expect("writes");
+        let bytes = save(&doc, &[(9, b"<</S/P>>".to_vec())]).expect("writes");
         let back = lopdf::Document::load_mem(&bytes).expect("lopdf reads it back");
         assert_eq!(back.get_object(id).expect("the dictionary").as_dict().expect("a dictionary"), &d);
         let s = back.get_object(page).expect("the stream").as_stream().expect("a stream");

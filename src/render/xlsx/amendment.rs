@@ -43,6 +43,7 @@ fn build(job: &AmendmentJob<'_>) -> Result<Vec<u8>, XlsxError> {
     let running = Running { title: v.title, version: &versions, date: v.new.date };
 
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1); // as for the annex's workbook (xlsx/mod.rs)
     wb.set_properties(&properties(job)?);
 
     let ws = wb.add_worksheet();
