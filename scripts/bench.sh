@@ -47,9 +47,9 @@ LANGS=de,en,fr
 cargo build --release --locked -q
 TOOL=$ROOT/target/release/raci-annex
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-if [ -n "$SIZES$SHAPES" ]; then
+if [ -n "$SIZES$SHAPES$BATCH" ]; then
   "$VENV/bin/pip" install -q -r "$BENCH/requirements.txt"
-else # only the diff block and the largest input: PyYAML for the generators
+else # only the diff, import and authoring blocks: PyYAML for the generators
   "$VENV/bin/pip" install -q "$(grep -i '^pyyaml' "$BENCH/requirements.txt")"
 fi
 PY=$VENV/bin/python
@@ -119,7 +119,7 @@ pair() {
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(date -u +%Y-%m-%d)"
 echo "Runs: $RUNS (+$WARMUP warm-up) per command, medians; ratio = median of per-pair wall ratios tool/peer."
 echo
-if [ -n "$SIZES$SHAPES" ]; then
+if [ -n "$SIZES$SHAPES$BATCH" ]; then
   echo "| job | activities | raci-annex | peer | ratio | speed-up | peer / raci-annex medians | raci-annex peak |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 fi

@@ -250,6 +250,12 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
     let jobs: Vec<(usize, Format)> =
         (0..views.len()).flat_map(|v| opts.formats.iter().map(move |&f| (v, f))).collect();
     let shared = format!("{:?}{:?}", templates.layout, opts.render);
+    // Each language's strings as the key sees them, formatted once per
+    // language rather than once per job.
+    let mut strings_keys: std::collections::BTreeMap<&Lang, String> = std::collections::BTreeMap::new();
+    for v in &views {
+        strings_keys.entry(v.lang).or_insert_with(|| format!("{:?}", templates.strings(v.lang)));
+    }
     let job = |&(v, _): &(usize, Format)| {
         let view = &views[v];
         Job { view, strings: templates.strings(view.lang), layout: &templates.layout, options: &opts.render }
@@ -261,7 +267,10 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
         sizes: jobs.iter().map(|&(v, format)| views[v].row_count() * format.memory_per_activity()).collect(),
         files: jobs.iter().map(|&(_, format)| format.files_per_job()).collect(),
         jobs: &jobs,
-        key: &|j| Some(input_key(&job(j), j.1, &shared)),
+        key: &|j| {
+            let v = &views[j.0];
+            Some(input_key(v, j.1, strings_keys.get(v.lang).map_or("", String::as_str), &shared))
+        },
         render: &|j| j.1.render(&job(j)).map_err(Failure::from),
         done: &|&(v, format), n, total| progress.job_done(views[v].id, views[v].lang, format, n, total),
     };
@@ -473,18 +482,17 @@ pub fn signatures_report(templates: &Templates, dir: Option<&Path>, m: &Matrix) 
 /// A digest of everything a job's files depend on: this build of the tool
 /// (sources, templates, fonts, dependencies, compiler: `build.rs`), the
 /// back-end, the language, the matrix file (its SHA-256 and name, which the
-/// annex prints), that language's strings, the layout and the options
-/// (`shared`: their `Debug` forms, which show every field). A run into a
+/// annex prints), that language's strings (`strings`), the layout and the
+/// options (`shared`): their `Debug` forms, which show every field. A run into a
 /// folder whose files were made from the same key takes them as they are
 /// ([`output::Folder::reuse`]) instead of rendering them again.
-fn input_key(job: &Job<'_>, format: Format, shared: &str) -> output::InputKey {
-    let strings = format!("{:?}", job.strings);
+fn input_key(view: &View<'_>, format: Format, strings: &str, shared: &str) -> output::InputKey {
     output::InputKey::new([
         env!("RACI_BUILD_ID").as_bytes(),
         format.name().as_bytes(),
-        job.view.lang.as_str().as_bytes(),
-        job.view.source.sha256.as_bytes(),
-        job.view.source.file_name.as_bytes(),
+        view.lang.as_str().as_bytes(),
+        view.source.sha256.as_bytes(),
+        view.source.file_name.as_bytes(),
         strings.as_bytes(),
         shared.as_bytes(),
     ])
