@@ -28,17 +28,17 @@ fn emit(bytes: &[u8]) -> ExitCode {
 }
 
 /// `raci-annex schema`.
-pub fn schema() -> ExitCode {
+pub(crate) fn schema() -> ExitCode {
     emit(raci_annex::load::schema::json().as_bytes())
 }
 
 /// `raci-annex completions SHELL`.
-pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+pub(crate) fn completions(shell: clap_complete::Shell) -> ExitCode {
     emit(&completion_script(shell))
 }
 
 /// `raci-annex manpage`.
-pub fn manpage() -> ExitCode {
+pub(crate) fn manpage() -> ExitCode {
     emit(&manual_page())
 }
 

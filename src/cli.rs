@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// and CSV files, per language.
 #[derive(Debug, Parser)]
 #[command(name = "raci-annex", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -17,7 +17,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Validate the matrices, then write PDF, XLSX and CSV (and, asked for, Markdown pages) for every language.
     Generate(GenerateArgs),
     /// Check matrix files without writing anything.
@@ -36,7 +36,7 @@ pub enum Command {
 
 /// Options of `generate`.
 #[derive(Debug, Args)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// A matrix file, or a folder whose *.yaml / *.yml files are all matrices (repeatable).
     #[arg(long = "data", value_name = "PATH", default_value = "data")]
     pub data: Vec<PathBuf>,
@@ -74,7 +74,7 @@ pub struct GenerateArgs {
 
 /// Options of `validate`.
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Matrix files or folders (default: data/).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -85,7 +85,7 @@ pub struct ValidateArgs {
 
 /// How `validate` prints its findings (authoring.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MessageFormat {
+pub(crate) enum MessageFormat {
     /// Each finding with its place, the quoted line and what to do, on standard error.
     Human,
     /// One JSON object per finding, then one per file, on standard output.
@@ -96,7 +96,7 @@ pub enum MessageFormat {
 
 /// Options of `completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
@@ -104,7 +104,7 @@ pub struct CompletionsArgs {
 
 /// Options of `import` (import.md).
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// One page per language, e.g. fr=docs/raci.md (repeatable; the first is the source by default).
     #[arg(long = "page", value_name = "LANG=FILE", required = true)]
     pub pages: Vec<String>,
@@ -140,7 +140,7 @@ pub struct ImportArgs {
 /// Options of `diff` (diff.md). The `--out` form's options are checked for
 /// form here; clap refuses them without `--out`.
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The earlier version: a matrix file, or - for standard input.
     #[arg(value_name = "OLD")]
     pub old: std::ffi::OsString,

@@ -1,5 +1,5 @@
 //! One version of a matrix indexed by id: where each activity and section
-//! is, and each party and role. [`super::compare`] matches by these ids, and
+//! is, and each party and role. [`super::compare()`] matches by these ids, and
 //! whoever renders a [`super::Change`] looks its texts up here, in OLD or NEW.
 
 use std::collections::HashMap;

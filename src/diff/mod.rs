@@ -1,12 +1,12 @@
 //! What changed between two versions of one matrix (`raci-annex diff`,
 //! `../shared/spec/diff.md`).
 //!
-//! [`compare`] matches activities, phases, subphases, parties and roles by
+//! [`compare()`] matches activities, phases, subphases, parties and roles by
 //! id, never by text or position, and returns every [`Change`] in the fixed
 //! order of the spec: NEW's print order, a removed item where it stood in
 //! OLD. Each change carries the ids (and the role codes) that a reader needs;
 //! texts are looked up in OLD or NEW with a [`Lookup`], so that each output
-//! (the terminal [`summary`], [`json`], the amendment annex per language)
+//! (the terminal [`summary()`], [`json()`], the amendment annex per language)
 //! says it in its own words. Nothing here does I/O except [`load_pair`].
 
 mod compare;

@@ -69,17 +69,17 @@ pub(crate) struct Unique {
 
 impl Unique {
     /// Marks `id` as taken.
-    pub fn reserve(&mut self, id: &str) {
+    pub(super) fn reserve(&mut self, id: &str) {
         self.used.insert(id.to_owned());
     }
 
     /// Whether `id` is taken.
-    pub fn taken(&self, id: &str) -> bool {
+    pub(super) fn taken(&self, id: &str) -> bool {
         self.used.contains(id)
     }
 
     /// `wanted`, or the first free `wanted-N`; taken from then on.
-    pub fn take(&mut self, wanted: &str) -> String {
+    pub(super) fn take(&mut self, wanted: &str) -> String {
         if !self.used.contains(wanted) {
             self.used.insert(wanted.to_owned());
             return wanted.to_owned();
@@ -121,7 +121,7 @@ pub(crate) struct Earlier {
 
 impl Earlier {
     /// Indexes `m` by its texts in `lang`. `None` when `m` has no `lang` texts.
-    pub fn new(m: &Matrix, lang: &Lang) -> Option<Earlier> {
+    pub(crate) fn new(m: &Matrix, lang: &Lang) -> Option<Earlier> {
         if !m.has_language(lang) {
             return None;
         }
@@ -145,17 +145,17 @@ impl Earlier {
     }
 
     /// The earlier id of the next activity with this source text, if any.
-    pub fn activity(&mut self, text: &str) -> Option<String> {
+    pub(crate) fn activity(&mut self, text: &str) -> Option<String> {
         self.activities.get_mut(text)?.pop_front()
     }
 
     /// The earlier id of the next phase (or subphase) with this title.
-    pub fn section(&mut self, sub: bool, title: &str) -> Option<String> {
+    pub(crate) fn section(&mut self, sub: bool, title: &str) -> Option<String> {
         self.sections.get_mut(&(sub, title.to_owned()))?.pop_front()
     }
 
     /// The earlier id of the next party with this name.
-    pub fn party(&mut self, name: &str) -> Option<String> {
+    pub(crate) fn party(&mut self, name: &str) -> Option<String> {
         self.parties.get_mut(name)?.pop_front()
     }
 }

@@ -44,7 +44,7 @@ pub(crate) struct Inline {
 impl Inline {
     /// The text on one line: lines joined with a space, runs of white space
     /// at the joins and at both ends removed.
-    pub fn plain(&self) -> String {
+    pub(super) fn plain(&self) -> String {
         let mut out = String::new();
         for l in &self.lines {
             let t = l.text.trim();
@@ -219,7 +219,7 @@ pub(crate) enum Block {
 
 impl Block {
     /// The 1-based line the block starts on.
-    pub fn line(&self) -> u32 {
+    pub(super) fn line(&self) -> u32 {
         match self {
             Block::Heading { line, .. }
             | Block::Paragraph { line, .. }
@@ -249,14 +249,14 @@ pub(crate) struct Lines(Vec<usize>);
 
 impl Lines {
     /// Indexes the line starts of `text`.
-    pub fn new(text: &str) -> Lines {
+    pub(super) fn new(text: &str) -> Lines {
         let mut v = vec![0];
         v.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
         Lines(v)
     }
 
     /// The 1-based line holding byte `offset`.
-    pub fn line(&self, offset: usize) -> u32 {
+    pub(super) fn line(&self, offset: usize) -> u32 {
         let i = self.0.partition_point(|&s| s <= offset);
         u32::try_from(i.max(1)).unwrap_or(u32::MAX)
     }

@@ -9,7 +9,7 @@
 //! [`cells`]), write it as YAML ([`yaml`]), then load that text with the
 //! crate's own loader: a result that would not pass `validate` is never
 //! written. Nothing touches the file system until every check has passed;
-//! [`write`] then puts the files in place, each under a temporary name first.
+//! [`write()`] then puts the files in place, each under a temporary name first.
 
 pub mod align;
 mod cells;

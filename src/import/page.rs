@@ -158,7 +158,7 @@ pub(crate) struct PageSection {
 
 impl PageSection {
     /// Every row of every table, in order.
-    pub fn rows(&self) -> impl Iterator<Item = &PageRow> {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = &PageRow> {
         self.tables.iter().flat_map(|t| t.rows.iter())
     }
 }

@@ -27,12 +27,12 @@ pub(crate) struct KeyedList<V>(Vec<(String, V)>);
 
 impl<V> KeyedList<V> {
     /// The entries in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
     }
 
     /// Whether `key` has an entry.
-    pub fn contains_key(&self, key: &str) -> bool {
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)
     }
 }

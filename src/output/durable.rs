@@ -6,14 +6,11 @@
 //! hands it the journal too (and the folders holding any this run created),
 //! waits for the last of them, then flushes the output folder.
 //!
-//! Measured on this project's machine (ext4, 2 cores shared with other
-//! jobs; 3,600 files of 24 KB): one `fsync` after another 1.0-2.0 s; 16
-//! threads of `fsync` 0.18-0.22 s; one `syncfs` of the file system 0.05-0.09 s
-//! when nothing else is writing, but 0.44-0.70 s while other jobs write to
-//! the same file system, since it flushes their data too. The per-file
-//! flushes only wait for this run's own data, and they happen while the
-//! rendering goes on; `syncfs` would come after it, on the run's critical
-//! path. See docs/performance.md, section *Durability*.
+//! Why per-file flushes in background threads rather than one `syncfs`:
+//! they wait only for this run's own data, and while the rendering goes on,
+//! where `syncfs` flushes every other job's data too and comes after the
+//! rendering, on the run's critical path. The measurements are in
+//! docs/performance.md, section *Durability*.
 
 use std::fs::File;
 use std::io;
@@ -30,7 +27,7 @@ const THREADS: usize = 16;
 const QUEUE: usize = 256;
 
 /// Flushes files in the background; [`Flusher::finish`] waits for all of them.
-pub struct Flusher {
+pub(super) struct Flusher {
     queue: Option<SyncSender<(File, PathBuf)>>,
     threads: Vec<JoinHandle<()>>,
     /// The first failure, with the file concerned.
@@ -45,7 +42,7 @@ impl std::fmt::Debug for Flusher {
 
 impl Flusher {
     /// Starts the flushing threads.
-    pub fn start() -> Flusher {
+    pub(super) fn start() -> Flusher {
         let (queue, work) = sync_channel::<(File, PathBuf)>(QUEUE);
         let work: Arc<Mutex<Receiver<(File, PathBuf)>>> = Arc::new(Mutex::new(work));
         let failed = Arc::new(Mutex::new(None));
@@ -75,7 +72,7 @@ impl Flusher {
 
     /// Queues `file` (written completely, at `path`) to be flushed; flushes
     /// it at once if no thread could be started.
-    pub fn flush(&self, file: File, path: &Path) -> io::Result<()> {
+    pub(super) fn flush(&self, file: File, path: &Path) -> io::Result<()> {
         if cfg!(feature = "bench-unflushed") {
             return Ok(());
         }
@@ -91,7 +88,7 @@ impl Flusher {
     ///
     /// # Errors
     /// The first failure, with its file.
-    pub fn finish(mut self) -> Result<(), (PathBuf, io::Error)> {
+    pub(super) fn finish(mut self) -> Result<(), (PathBuf, io::Error)> {
         drop(self.queue.take());
         for t in self.threads.drain(..) {
             let _ = t.join();
@@ -114,7 +111,7 @@ impl Drop for Flusher {
 
 /// Flushes the file at `path` (one found after a killed run, which may not
 /// have flushed it).
-pub fn flush_path(path: &Path) -> io::Result<()> {
+pub(super) fn flush_path(path: &Path) -> io::Result<()> {
     sync(&File::open(path)?)
 }
 
@@ -122,7 +119,7 @@ pub fn flush_path(path: &Path) -> io::Result<()> {
 /// `bench-unflushed` feature, which exists only so that `scripts/bench.sh`
 /// can measure what the flushes cost: such a build may lose files to a
 /// power cut and must never be used for real.
-pub fn sync(file: &File) -> io::Result<()> {
+pub(super) fn sync(file: &File) -> io::Result<()> {
     if cfg!(feature = "bench-unflushed") { Ok(()) } else { file.sync_all() }
 }
 

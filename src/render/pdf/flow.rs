@@ -19,11 +19,11 @@ use crate::i18n::Strings;
 use crate::layout::{Layout, Rgb};
 
 /// Resource name of the regular face (not F1..F14, which printpdf reserves for builtin fonts).
-pub const FONT_REGULAR: &str = "DJVSANS";
+pub(super) const FONT_REGULAR: &str = "DJVSANS";
 /// Resource name of the logo image.
-pub const LOGO: &str = "LOGO";
+pub(super) const LOGO: &str = "LOGO";
 /// Resource name of the bold face.
-pub const FONT_BOLD: &str = "DJVSANSB";
+pub(super) const FONT_BOLD: &str = "DJVSANSB";
 
 pub(super) const MM: f32 = 72.0 / 25.4;
 pub(super) const PAD_X: f32 = 3.2;
@@ -37,7 +37,7 @@ pub struct Composed {
     /// Page height in points.
     pub height: f32,
     /// Content stream of each page, header and footer included, showing
-    /// glyph ids of the full fonts (see [`Content::renumber_glyphs`]).
+    /// glyph ids of the full fonts (see [`Content::finish`]).
     pub pages: Vec<Content>,
     /// Glyphs shown, per face (regular, bold): full-font glyph id → the
     /// character it shows, `None` for glyphs never shown.

@@ -6,7 +6,7 @@
 //! [`super::flow::Flow`] grows the tree while it composes the pages: every
 //! text it draws is marked content of the element the document module
 //! named, everything else (rules, fills, the running header and footer, a
-//! table header repeated on a later page) is an artifact. [`write`] then
+//! table header repeated on a later page) is an artifact. [`write()`] then
 //! puts the tree into the document: the elements, the parent tree and
 //! each page's `/StructParents` and `/Tabs`.
 

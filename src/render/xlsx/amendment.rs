@@ -30,7 +30,7 @@ const CHANGE_COLUMNS: [f64; 9] = [20.0, 22.0, 16.0, 38.0, 46.0, 16.0, 22.0, 22.0
 /// # Errors
 /// When rust_xlsxwriter refuses the content (e.g. a text over Excel's 32,767
 /// characters); never panics.
-pub fn render(job: &AmendmentJob<'_>) -> Result<Vec<Output>, RenderError> {
+pub(crate) fn render(job: &AmendmentJob<'_>) -> Result<Vec<Output>, RenderError> {
     let bytes = build(job).map_err(|e| job.error(Format::Xlsx, e))?;
     Ok(vec![Output { file_name: format!("{}.xlsx", job.stem()), bytes }])
 }

@@ -69,9 +69,8 @@ fn build(job: &Job<'_>) -> Result<Vec<u8>, XlsxError> {
     let running = Running { title: v.title, version: v.version, date: v.date };
 
     let mut wb = Workbook::new();
-    // zlib's fastest level, as for the PDF streams: a batch of 900
-    // workbooks takes 0.34 s less CPU (a fifth of their time), files are a
-    // quarter larger (16.5 KB -> 20.5 KB for 60 activities).
+    // zlib's fastest level, as for the PDF streams: a fifth less CPU for a
+    // batch of workbooks, files a quarter larger (docs/performance.md).
     wb.set_zip_compression_level(1);
     wb.set_properties(&properties(job)?);
 
