@@ -7,7 +7,7 @@ use std::process::Output;
 
 use raci_annex::diag::{Code, Severity};
 
-use crate::support::{fixture, list, root, run, scratch, stderr};
+use crate::support::{MatrixYaml, fixture, list, root, run, scratch, stderr};
 
 /// How a code that no invalid fixture produces is produced end to end.
 struct Case {
@@ -385,14 +385,9 @@ fn every_code_has_a_row_in_the_matrix_format_documentation() {
 
 /// A one-language matrix in `lang` (title, legend, one party, one activity).
 fn one_language(lang: &str) -> String {
-    format!(
-        "schema: 1\nid: one\nversion: \"1\"\ndate: 2026-01-01\nsource_language: {lang}\nlanguages: [{lang}]\n\
-         title: {{{lang}: T}}\nroles:\n  - {{code: R, name: {{{lang}: R}}, description: {{{lang}: d}}}}\n\
-         \x20 - {{code: A, name: {{{lang}: A}}, description: {{{lang}: d}}}}\n\
-         parties:\n  - {{id: customer, name: {{{lang}: C}}}}\n\
-         phases:\n  - id: p\n    title: {{{lang}: P}}\n    activities:\n\
-         \x20     - {{id: X-1, text: {{{lang}: t}}, roles: {{customer: RA}}}}\n"
-    )
+    let mut m = MatrixYaml::new("one", &[lang], "T");
+    m.party("customer", "C").phase("p", "P").activity("X-1", "t", "customer: RA");
+    m.build()
 }
 
 fn no_common_language() -> Output {

@@ -10,7 +10,7 @@ use std::process::{Output, Stdio};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{cmd, fixture, llmaas, root, run, scratch, stderr, stdout};
+use crate::support::{MatrixYaml, cmd, fixture, llmaas, root, run, scratch, stderr, stdout};
 
 /// The OLD version every case starts from.
 pub(crate) fn v1() -> String {
@@ -816,18 +816,12 @@ impl Model {
     }
 
     fn yaml(&self) -> String {
-        let mut y = String::from(
-            "schema: 1\nid: rnd\nversion: \"1\"\ndate: 2026-01-01\nsource_language: en\nlanguages: [en]\ntitle: {en: Random}\n\
-             roles:\n  - {code: R, name: {en: R}, description: {en: R}}\n  - {code: A, name: {en: A}, description: {en: A}}\n\
-             \x20 - {code: C, name: {en: C}, description: {en: C}}\n  - {code: I, name: {en: I}, description: {en: I}}\n\
-             rules: {accountable: any, responsible: any}\nparties:\n",
-        );
+        let mut m = MatrixYaml::new("rnd", &["en"], "Random");
+        m.raw("rules: {accountable: any, responsible: any}");
         for p in &self.parties {
-            y.push_str(&format!("  - {{id: {p}, name: {{en: Party {p}}}}}\n"));
+            m.party(p, format!("Party {p}"));
         }
-        y.push_str("phases:\n");
-        let acts = |y: &mut String, acts: &[Act], indent: &str| {
-            y.push_str(&format!("{indent}activities:\n"));
+        let acts = |m: &mut MatrixYaml, acts: &[Act]| {
             for a in acts {
                 let cells: Vec<String> = a
                     .cells
@@ -835,28 +829,18 @@ impl Model {
                     .filter(|(p, c)| !c.is_empty() && self.parties.contains(p))
                     .map(|(p, c)| format!("{p}: {c}"))
                     .collect();
-                y.push_str(&format!(
-                    "{indent}  - {{id: {}, text: {{en: \"{}\"}}, roles: {{{}}}}}\n",
-                    a.id,
-                    a.text,
-                    cells.join(", ")
-                ));
+                m.activity(&a.id, &a.text, &cells.join(", "));
             }
         };
         for ph in &self.phases {
-            y.push_str(&format!("  - id: {}\n    title: {{en: T}}\n", ph.own.id));
-            if !ph.own.acts.is_empty() {
-                acts(&mut y, &ph.own.acts, "    ");
-            }
-            if !ph.subs.is_empty() {
-                y.push_str("    subphases:\n");
-                for s in &ph.subs {
-                    y.push_str(&format!("      - id: {}\n        title: {{en: T}}\n", s.id));
-                    acts(&mut y, &s.acts, "        ");
-                }
+            m.phase(&ph.own.id, "T");
+            acts(&mut m, &ph.own.acts);
+            for s in &ph.subs {
+                m.subphase(&s.id, "T");
+                acts(&mut m, &s.acts);
             }
         }
-        y
+        m.build()
     }
 }
 

@@ -1,29 +1,35 @@
-//! Helpers shared by the end-to-end tests: a scratch folder per test and a
-//! way to run the binary in it.
+//! Helpers shared by the end-to-end tests: a scratch folder per test, a way
+//! to run the binary in it, the names of the tool's own files, and (in
+//! `support/matrix.rs`) the one builder of the matrices the tests write.
+//! Everything a second test module needs lives here, not in a test module.
 
 #![allow(dead_code, reason = "each test module uses a different subset")]
+
+mod matrix;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub(crate) use matrix::{MatrixYaml, big_matrix, llmaas_variant, per};
+
 /// The repository root (where `data/` and `templates/` are).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The canonical matrix.
-pub fn llmaas() -> PathBuf {
+pub(crate) fn llmaas() -> PathBuf {
     root().join("data/llmaas.yaml")
 }
 
 /// A fixture under `tests/fixtures/`.
-pub fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     root().join("tests/fixtures").join(rel)
 }
 
 /// A fresh, empty folder for one test, under cargo's target tmpdir.
-pub fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("it").join(format!(
         "{name}-{}-{}",
@@ -36,42 +42,50 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 /// A command for the binary, run from `cwd`.
-pub fn cmd(cwd: &Path) -> Command {
+pub(crate) fn cmd(cwd: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_raci-annex"));
     c.current_dir(cwd);
     c
 }
 
 /// Runs the binary with `args` from `cwd`.
-pub fn run(cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(cwd: &Path, args: &[&str]) -> Output {
     cmd(cwd).args(args).output().expect("run raci-annex")
 }
 
 /// Standard error as text.
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Standard output as text.
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// The lock file that every run leaves in its output folder (empty, never listed in SHA256SUMS).
-pub const LOCK: &str = ".raci-annex.lock";
+pub(crate) const LOCK: &str = ".raci-annex.lock";
 /// The manifest of which render job made which files, left by every run (never listed in SHA256SUMS).
-pub const MANIFEST: &str = ".raci-annex.manifest";
+pub(crate) const MANIFEST: &str = ".raci-annex.manifest";
 
 /// Every file name in `dir`, sorted, but the tool's lasting files of its own ([`LOCK`], [`MANIFEST`]).
-pub fn list(dir: &Path) -> Vec<String> {
+pub(crate) fn list(dir: &Path) -> Vec<String> {
     list_all(dir).into_iter().filter(|n| n != LOCK && n != MANIFEST).collect()
 }
 
 /// Every file name in `dir`, sorted, the lock file and the manifest included.
-pub fn list_all(dir: &Path) -> Vec<String> {
+pub(crate) fn list_all(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|r| r.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
     v.sort();
     v
+}
+
+/// Writes `text` to `dir/name` (creating `dir`) and returns the path.
+pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("create folder");
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+    p
 }

@@ -6,7 +6,6 @@
 //! every sheet must match, and nothing else may be in the sheet.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +13,7 @@ use calamine::{Data, Range, Reader, Xlsx, open_workbook};
 use raci_annex::i18n::{Strings, Templates};
 use raci_annex::model::{Activity, Lang, Matrix, Phase};
 
-use crate::support;
+use crate::support::{self, MatrixYaml};
 
 /// Runs `generate --format xlsx` on `data` (plus `extra` arguments) into a fresh folder.
 fn generate(name: &str, data: &Path, extra: &[&str]) -> PathBuf {
@@ -342,31 +341,20 @@ fn hard_cases_are_legal_complete_and_inert() {
 
 /// A valid matrix in English: `parties` parties and one phase per (title, activity count).
 fn matrix_yaml(parties: usize, phases: &[(String, usize)]) -> String {
-    let mut y = String::from(
-        "schema: 1\nid: \"gen\"\nversion: \"1\"\ndate: 2026-01-01\nsource_language: \"en\"\nlanguages: [\"en\"]\n\
-         title: {en: \"Generated\"}\nroles:\n\
-         - {code: \"R\", name: {en: \"Responsible\"}, description: {en: \"Does it\"}}\n\
-         - {code: \"A\", name: {en: \"Accountable\"}, description: {en: \"Answers for it\"}}\n\
-         - {code: \"C\", name: {en: \"Consulted\"}, description: {en: \"Is asked\"}}\n\
-         - {code: \"I\", name: {en: \"Informed\"}, description: {en: \"Is told\"}}\nparties:\n",
-    );
+    let mut m = MatrixYaml::new("gen", &["en"], "Generated");
     for p in 0..parties {
-        writeln!(y, "- {{id: \"p{p}\", name: {{en: \"Party {p}\"}}}}").unwrap();
+        m.party(&format!("p{p}"), format!("Party {p}"));
     }
-    y.push_str("phases:\n");
     let mut n = 0;
     for (i, (title, count)) in phases.iter().enumerate() {
-        writeln!(y, "- id: \"ph{i}\"\n  title: {{en: {title:?}}}\n  activities:").unwrap();
+        m.phase(&format!("ph{i}"), title);
         for _ in 0..*count {
             n += 1;
-            writeln!(
-                y,
-                "  - {{id: \"A-{n:05}\", text: {{en: \"Activity number {n} of the generated matrix, with a few more words\"}}, roles: {{p0: \"RA\", p1: \"CI\"}}}}"
-            )
-            .unwrap();
+            let text = format!("Activity number {n} of the generated matrix, with a few more words");
+            m.activity(&format!("A-{n:05}"), text, "p0: RA, p1: CI");
         }
     }
-    y
+    m.build()
 }
 
 // Forty phases with one title and eight parties: forty distinct, legal sheet names.
