@@ -7,7 +7,7 @@ use std::process::Output;
 
 use raci_annex::diag::{Code, Severity};
 
-use crate::support::{MatrixYaml, fixture, list, root, run, scratch, stderr};
+use crate::support::{MatrixYaml, fixture, list, root, run, run_generate, scratch, stderr};
 
 /// How a code that no invalid fixture produces is produced end to end.
 struct Case {
@@ -254,20 +254,14 @@ fn encoding() -> Output {
     run(&dir, &["validate", "latin.yaml"])
 }
 
-fn generate_small(name: &str, extra: &[&str]) -> Output {
-    let dir = scratch(name);
-    let data = fixture("valid/small.yaml");
-    let mut args = vec!["generate", "--data", data.to_str().unwrap(), "--out", "out", "--format", "csv"];
-    args.extend_from_slice(extra);
-    run(&dir, &args)
-}
-
 fn unknown_language() -> Output {
-    generate_small("code-unknown-language", &["--lang", "de"])
+    let small = fixture("valid/small.yaml");
+    run_generate("code-unknown-language", &[&small], &["--format", "csv", "--lang", "de"]).1
 }
 
 fn template() -> Output {
-    generate_small("code-template", &["--templates", "no-such-folder"])
+    let small = fixture("valid/small.yaml");
+    run_generate("code-template", &[&small], &["--format", "csv", "--templates", "no-such-folder"]).1
 }
 
 fn rules_override() -> Output {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::support::{MatrixYaml, llmaas, per, run, scratch, stderr};
+use crate::support::{self, MatrixYaml, llmaas, per, scratch, stderr};
 use read::{Item, Page, Pdf, Run, collapse, num, text_string};
 
 // ---- the layout every test checks against (templates/layout.yaml, built in) ---
@@ -127,25 +127,10 @@ fn sha256_hex(path: &Path) -> String {
 
 // ---- running the binary once per set of inputs, shared by the tests -----------
 
-/// Runs `generate --format pdf` and returns the output folder; panics on failure.
-fn generate(name: &str, data: &[&Path], extra: &[&str]) -> PathBuf {
-    let dir = scratch(name);
-    let out = dir.join("out");
-    let mut args = vec!["generate", "--quiet", "--format", "pdf"];
-    for d in data {
-        args.extend(["--data", d.to_str().expect("utf-8 path")]);
-    }
-    args.extend(["--out", out.to_str().expect("utf-8 path")]);
-    args.extend(extra);
-    let o = run(&dir, &args);
-    assert!(o.status.success(), "generate {args:?} failed: {}", stderr(&o));
-    out
-}
-
 /// The five LLMaaS annexes, rendered once.
 fn llmaas_out() -> &'static Path {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
-    OUT.get_or_init(|| generate("pdf-llmaas", &[&llmaas()], &[]))
+    OUT.get_or_init(|| support::generate("pdf-llmaas", "pdf", &[&llmaas()], &[]))
 }
 
 // ---- generic checks ----------------------------------------------------------
@@ -792,11 +777,11 @@ fn fingerprint_is_the_sha256_of_the_matrix_file() {
 fn identical_bytes_whatever_the_run() {
     let src = llmaas();
     let read = |out: PathBuf| std::fs::read(out.join("llmaas-de.pdf")).expect("llmaas-de.pdf");
-    let a = read(generate("pdf-det-a", &[&src], &["--lang", "de"]));
-    let b = read(generate("pdf-det-b", &[&src], &["--lang", "de"]));
+    let a = read(support::generate("pdf-det-a", "pdf", &[&src], &["--lang", "de"]));
+    let b = read(support::generate("pdf-det-b", "pdf", &[&src], &["--lang", "de"]));
     assert!(a == b, "two runs differ");
     for jobs in ["1", "2"] {
-        let c = read(generate("pdf-det-c", &[&src], &["--lang", "fr,de", "--jobs", jobs]));
+        let c = read(support::generate("pdf-det-c", "pdf", &[&src], &["--lang", "fr,de", "--jobs", jobs]));
         assert!(a == c, "llmaas-de.pdf differs when rendered after fr with --jobs {jobs}");
     }
     assert!(a == read(llmaas_out().to_path_buf()), "llmaas-de.pdf differs in the run of all languages");
@@ -969,7 +954,12 @@ fn hard() -> &'static (PathBuf, PathBuf) {
     OUT.get_or_init(|| {
         let dir = scratch("pdf-hard-data");
         let files = [hard_text(&dir), hard_rows(&dir), hard_phases(&dir)];
-        let out = generate("pdf-hard", &files.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &[]);
+        let out = support::generate(
+            "pdf-hard",
+            "pdf",
+            &files.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+            &[],
+        );
         (dir, out)
     })
 }
@@ -1116,7 +1106,7 @@ fn headings_stay_with_what_follows_wherever_they_land() {
             n += 1;
         }
     }
-    let out = generate("pdf-sweep", &[&dir], &[]);
+    let out = support::generate("pdf-sweep", "pdf", &[&dir], &[]);
     let s = Strings::load("en");
     let mut checked = 0;
     let mut bad = Vec::new();
@@ -1172,26 +1162,8 @@ fn layout_logo_is_drawn_on_the_first_page_and_the_legend_sheet() {
     .expect("layout");
     let mut outs = Vec::new();
     for n in 0..2 {
-        let out = dir.join(format!("out{n}"));
-        let o = run(
-            &dir,
-            &[
-                "generate",
-                "-q",
-                "--format",
-                "pdf,xlsx",
-                "--lang",
-                "de",
-                "--templates",
-                tpl.to_str().expect("utf-8"),
-                "--data",
-                llmaas().to_str().expect("utf-8"),
-                "--out",
-                out.to_str().expect("utf-8"),
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
-        outs.push(out);
+        let extra = ["--lang", "de", "--templates", support::s(&tpl)];
+        outs.push(support::generate(&format!("logo-out{n}"), "pdf,xlsx", &[&llmaas()], &extra));
     }
     for f in ["llmaas-de.pdf", "llmaas-de.xlsx"] {
         assert_eq!(std::fs::read(outs[0].join(f)).ok(), std::fs::read(outs[1].join(f)).ok(), "{f} differs");
@@ -1240,8 +1212,9 @@ fn layout_logo_is_drawn_on_the_first_page_and_the_legend_sheet() {
 fn attach_source_embeds_the_matrix_and_the_csv_as_associated_files() {
     use lopdf::Object;
     let src = llmaas();
-    let with = generate(
+    let with = support::generate(
         "attach",
+        "pdf",
         &[&src],
         &["--attach-source", "--lang", "de,fr", "--format", "pdf,csv", "--csv-delimiter", ";"],
     );
@@ -1281,7 +1254,7 @@ fn attach_source_embeds_the_matrix_and_the_csv_as_associated_files() {
             assert!(pdf.stream_bytes(ef) == *bytes, "{what}: {name} is not embedded byte for byte");
         }
     }
-    let without = generate("attach-not", &[&src], &["--lang", "de"]);
+    let without = support::generate("attach-not", "pdf", &[&src], &["--lang", "de"]);
     let pdf = Pdf::open(&without.join("llmaas-de.pdf"));
     assert!(!pdf.catalog().has(b"AF") && !pdf.catalog().has(b"Names"), "nothing attached without the option");
     let xmp =
@@ -1301,22 +1274,9 @@ fn layout_signatures_choose_who_signs() {
         let tpl = dir.join(name);
         std::fs::create_dir_all(&tpl).expect("mkdir");
         std::fs::write(tpl.join("layout.yaml"), layout).expect("layout");
-        let out = dir.join(format!("{name}-out"));
-        let args = [
-            "generate",
-            "-q",
-            "--format",
-            "pdf",
-            "--lang",
-            "en",
-            "--templates",
-            tpl.to_str().expect("utf-8"),
-            "--data",
-            src.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ];
-        (run(&dir, &args), out)
+        let extra = ["-q", "--format", "pdf", "--lang", "en", "--templates", support::s(&tpl)];
+        let (run_dir, o) = support::run_generate(&format!("signatures-{name}"), &[&src], &extra);
+        (o, run_dir.join("out"))
     };
     let fields = |out: &Path| -> Vec<String> {
         let pdf = Pdf::open(&out.join("llmaas-en.pdf"));

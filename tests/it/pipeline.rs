@@ -13,15 +13,11 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::support::{self, big_matrix, llmaas_variant, write_file};
+use crate::support::{self, big_matrix, llmaas_variant, s, write_file};
 
 const LANGS: [&str; 5] = ["de", "en", "fr", "es", "it"];
 pub(crate) const TEMP_PREFIX: &str = ".raci-annex-";
 pub(crate) const JOURNAL: &str = ".raci-annex.journal";
-
-pub(crate) fn s(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
 
 /// `generate --quiet --format csv --data DATA --out OUT`.
 pub(crate) fn csv_args(data: &Path, out: &Path) -> Vec<String> {

@@ -1,5 +1,6 @@
-//! Helpers shared by the end-to-end tests: a scratch folder per test, a way
-//! to run the binary in it, the names of the tool's own files, and (in
+//! Helpers shared by the end-to-end tests: a scratch folder per test, ways
+//! to run the binary in it (`generate` into a fresh folder among them), the
+//! names of the tool's own files, and (in
 //! `support/matrix.rs`) the one builder of the matrices the tests write.
 //! Everything a second test module needs lives here, not in a test module.
 
@@ -82,10 +83,41 @@ pub(crate) fn list_all(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The path as text: every test path is UTF-8, and the binary takes paths as arguments.
+pub(crate) fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
 /// Writes `text` to `dir/name` (creating `dir`) and returns the path.
 pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("create folder");
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
     p
+}
+
+/// Runs `generate --data DATA… --out DIR/out EXTRA…` from a fresh scratch
+/// folder `DIR` named after `name`: that folder and the run, whatever its
+/// exit status (the output folder is always `DIR/out`).
+pub(crate) fn run_generate(name: &str, data: &[&Path], extra: &[&str]) -> (PathBuf, Output) {
+    let dir = scratch(name);
+    let out = dir.join("out");
+    let mut args = vec!["generate"];
+    for d in data {
+        args.extend(["--data", s(d)]);
+    }
+    args.extend(["--out", s(&out)]);
+    args.extend_from_slice(extra);
+    let o = run(&dir, &args);
+    (dir, o)
+}
+
+/// `generate --quiet --format FORMAT` of `data` (and `extra` arguments) into
+/// a fresh folder, as [`run_generate`]; panics unless it exits 0. The output folder.
+pub(crate) fn generate(name: &str, format: &str, data: &[&Path], extra: &[&str]) -> PathBuf {
+    let mut args = vec!["--quiet", "--format", format];
+    args.extend_from_slice(extra);
+    let (dir, o) = run_generate(name, data, &args);
+    assert_eq!(o.status.code(), Some(0), "generate {args:?} of {data:?} failed: {}", stderr(&o));
+    dir.join("out")
 }
