@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use std::process::{Output, Stdio};
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::support::{MatrixYaml, cmd, fixture, llmaas, root, run, scratch, stderr, stdout};
+use crate::support::{
+    MatrixYaml, cmd, fixture, llmaas, root, run, run_with_stdin, scratch, sha256_hex, stderr, stdout,
+};
 
 /// The OLD version every case starts from.
 pub(crate) fn v1() -> String {
@@ -47,25 +48,6 @@ fn json_of(name: &str, old: &str, new: &str) -> Value {
 /// The `changes` array of `diff --json`.
 fn changes(name: &str, old: &str, new: &str) -> Vec<Value> {
     json_of(name, old, new)["changes"].as_array().expect("changes is an array").clone()
-}
-
-pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Runs the binary from the repository root with `input` on standard input.
-pub(crate) fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = cmd(&root())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn raci-annex");
-    // A refused run may exit before reading it all.
-    let _ = child.stdin.take().expect("stdin").write_all(input);
-    child.wait_with_output().expect("wait")
 }
 
 pub(crate) const B02: &str = "      - id: B-02
@@ -471,11 +453,11 @@ fn json_names_both_versions_with_their_fingerprints_and_is_reproducible() {
     assert_eq!(doc["matrix"], "change");
     assert_eq!(
         doc["old"],
-        json!({"version": "1.0", "date": "2026-11-23", "sha256": hex_sha256(base.as_bytes())})
+        json!({"version": "1.0", "date": "2026-11-23", "sha256": sha256_hex(base.as_bytes())})
     );
     assert_eq!(
         doc["new"],
-        json!({"version": "1.1", "date": "2026-11-23", "sha256": hex_sha256(new.as_bytes())})
+        json!({"version": "1.1", "date": "2026-11-23", "sha256": sha256_hex(new.as_bytes())})
     );
     let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 4, "{keys:?}");
@@ -616,14 +598,14 @@ fn either_input_may_be_standard_input_but_not_both() {
     let o = run_with_stdin(&["diff", old, "-", "--json"], new.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["new"]["sha256"], hex_sha256(new.as_bytes()));
+    assert_eq!(doc["new"]["sha256"], sha256_hex(new.as_bytes()));
     assert_eq!(doc["changes"].as_array().unwrap().len(), 6);
     assert!(stderr(&o).contains("warning[rules-override]: <stdin>:"), "{}", stderr(&o));
 
     let o = run_with_stdin(&["diff", "-", old, "--json"], new.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["old"]["sha256"], hex_sha256(new.as_bytes()));
+    assert_eq!(doc["old"]["sha256"], sha256_hex(new.as_bytes()));
     assert_eq!(doc["old"]["version"], "1.1");
 
     let broken = edit(&new, &[("roles: {customer: RA, provider: RC, auditor: I}", "roles: {customer: RX}")]);

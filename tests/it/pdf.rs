@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::support::{self, MatrixYaml, llmaas, per, scratch, stderr};
+use crate::support::{self, MatrixYaml, llmaas, per, scratch, sha256_file, stderr};
 use read::{Item, Page, Pdf, Run, collapse, num, text_string};
 
 // ---- the layout every test checks against (templates/layout.yaml, built in) ---
@@ -119,10 +118,6 @@ fn read_matrix(path: &Path) -> Matrix {
 /// The text as it must appear in the PDF: NFC, white space collapsed.
 fn norm(s: &str) -> String {
     collapse(&s.nfc().collect::<String>())
-}
-
-fn sha256_hex(path: &Path) -> String {
-    Sha256::digest(std::fs::read(path).expect("read")).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // ---- running the binary once per set of inputs, shared by the tests -----------
@@ -760,7 +755,7 @@ fn llmaas_annex_in_every_language() {
 // after the last phase and before the acceptance block.
 #[test]
 fn fingerprint_is_the_sha256_of_the_matrix_file() {
-    let sha = sha256_hex(&llmaas());
+    let sha = sha256_file(&llmaas());
     for lang in ["de", "en", "fr", "es", "it"] {
         let pdf = Pdf::open(&llmaas_out().join(format!("llmaas-{lang}.pdf")));
         let text: String = pdf.pages.iter().map(body_text).collect::<Vec<_>>().join(" ");
@@ -981,7 +976,7 @@ fn check_hard(id: &str, lang: &str) -> (Matrix, Pdf, Vec<Item>, Strings) {
             kids.iter().enumerate().map(|(k, t)| norm(&format!("{n}.{} {t}", k + 1))).collect();
         assert_eq!(got, want, "{what}: subphases of {:?} in the outline", it.title);
     }
-    assert!(pdf.text().contains(&sha256_hex(&data.join(format!("{id}.yaml")))), "{what}: no fingerprint");
+    assert!(pdf.text().contains(&sha256_file(&data.join(format!("{id}.yaml")))), "{what}: no fingerprint");
     (m, pdf, outline, s)
 }
 

@@ -11,13 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
-use crate::support::{self, big_matrix, llmaas_variant, s, write_file};
+use crate::support::{self, JOURNAL, TEMP_PREFIX, big_matrix, llmaas_variant, s, sha256_hex, write_file};
 
 const LANGS: [&str; 5] = ["de", "en", "fr", "es", "it"];
-pub(crate) const TEMP_PREFIX: &str = ".raci-annex-";
-pub(crate) const JOURNAL: &str = ".raci-annex.journal";
 
 /// `generate --quiet --format csv --data DATA --out OUT`.
 pub(crate) fn csv_args(data: &Path, out: &Path) -> Vec<String> {
@@ -89,10 +85,6 @@ pub(crate) fn parse_sums(text: &str) -> BTreeMap<String, String> {
             (name.to_string(), hash.to_string())
         })
         .collect()
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // A CSV run writes the 10 CSV files and SHA256SUMS, which lists exactly them with correct digests and passes `sha256sum -c`.

@@ -1,6 +1,6 @@
 //! Helpers shared by the end-to-end tests: a scratch folder per test, ways
 //! to run the binary in it (`generate` into a fresh folder among them), the
-//! names of the tool's own files, and (in
+//! names of the tool's own files, SHA-256 as `sha256sum` prints it, and (in
 //! `support/matrix.rs`) the one builder of the matrices the tests write.
 //! Everything a second test module needs lives here, not in a test module.
 
@@ -9,8 +9,10 @@
 mod matrix;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sha2::{Digest, Sha256};
 
 pub(crate) use matrix::{MatrixYaml, big_matrix, llmaas_variant, per};
 
@@ -83,9 +85,24 @@ pub(crate) fn list_all(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The start of the name of every temporary file the tool stages in an output folder.
+pub(crate) const TEMP_PREFIX: &str = ".raci-annex-";
+/// The journal of a commit in progress, left in the output folder only by a run killed while committing.
+pub(crate) const JOURNAL: &str = ".raci-annex.journal";
+
 /// The path as text: every test path is UTF-8, and the binary takes paths as arguments.
 pub(crate) fn s(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
+}
+
+/// The SHA-256 of `bytes` in lower-case hex, as `sha256sum` and `SHA256SUMS` write it.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of the file at `path`, as [`sha256_hex`].
+pub(crate) fn sha256_file(path: &Path) -> String {
+    sha256_hex(&std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display())))
 }
 
 /// Writes `text` to `dir/name` (creating `dir`) and returns the path.
@@ -120,4 +137,19 @@ pub(crate) fn generate(name: &str, format: &str, data: &[&Path], extra: &[&str])
     let (dir, o) = run_generate(name, data, &args);
     assert_eq!(o.status.code(), Some(0), "generate {args:?} of {data:?} failed: {}", stderr(&o));
     dir.join("out")
+}
+
+/// Runs the binary from the repository root with `input` on standard input.
+pub(crate) fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd(&root())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn raci-annex");
+    // A refused run may exit before reading it all.
+    let _ = child.stdin.take().expect("stdin").write_all(input);
+    child.wait_with_output().expect("wait")
 }
