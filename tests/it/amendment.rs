@@ -14,11 +14,11 @@ use std::process::Output;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 
-use crate::diff::{ACC_NOTES, B02, R_SUP_01, R_SUP_02, edit, hex_sha256, run_with_stdin, several, v1};
+use crate::diff::{ACC_NOTES, B02, R_SUP_01, R_SUP_02, edit, several, v1};
 use crate::pdf::RUNNING;
 use crate::pdf::read::{Pdf, collapse, text_string};
 use crate::pdf::tagged::{Tree, check_tagged};
-use crate::support::{list, run, scratch, stderr};
+use crate::support::{list, run, run_with_stdin, scratch, sha256_file, stderr};
 
 const CSV_HEADER: [&str; 12] = [
     "matrix_id",
@@ -648,11 +648,6 @@ fn languages_changed_and_languages_both_versions_declare() {
         assert!(err.contains("new.yaml"), "{err}");
         assert!(!dir.join("out").exists(), "{args:?}: nothing written");
     }
-}
-
-/// The SHA-256 of a file, as `sha256sum` prints it.
-fn sha256_file(p: &Path) -> String {
-    hex_sha256(&std::fs::read(p).expect("read"))
 }
 
 // Several changes at once: the facts (versions, dates, fingerprints), the

@@ -14,10 +14,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use crate::pipeline::{
-    JOURNAL, TEMP_PREFIX, assert_exit, assert_unchanged, big_matrix, csv_args, llmaas_variant, parse_sums,
-    run_csv, s, sha256_hex, snapshot, temps, wait_bounded, wait_for_staging, write_file,
+    assert_exit, assert_unchanged, csv_args, parse_sums, run_csv, snapshot, temps, wait_bounded,
+    wait_for_staging,
 };
-use crate::support;
+use crate::support::{self, JOURNAL, TEMP_PREFIX, big_matrix, llmaas_variant, s, sha256_hex, write_file};
 
 const WAITING: &str = "waiting for another raci-annex run to finish writing into";
 

@@ -7,7 +7,7 @@ use std::process::Output;
 
 use raci_annex::diag::{Code, Severity};
 
-use crate::support::{fixture, list, root, run, scratch, stderr};
+use crate::support::{MatrixYaml, fixture, list, root, run, run_generate, scratch, stderr};
 
 /// How a code that no invalid fixture produces is produced end to end.
 struct Case {
@@ -254,20 +254,14 @@ fn encoding() -> Output {
     run(&dir, &["validate", "latin.yaml"])
 }
 
-fn generate_small(name: &str, extra: &[&str]) -> Output {
-    let dir = scratch(name);
-    let data = fixture("valid/small.yaml");
-    let mut args = vec!["generate", "--data", data.to_str().unwrap(), "--out", "out", "--format", "csv"];
-    args.extend_from_slice(extra);
-    run(&dir, &args)
-}
-
 fn unknown_language() -> Output {
-    generate_small("code-unknown-language", &["--lang", "de"])
+    let small = fixture("valid/small.yaml");
+    run_generate("code-unknown-language", &[&small], &["--format", "csv", "--lang", "de"]).1
 }
 
 fn template() -> Output {
-    generate_small("code-template", &["--templates", "no-such-folder"])
+    let small = fixture("valid/small.yaml");
+    run_generate("code-template", &[&small], &["--format", "csv", "--templates", "no-such-folder"]).1
 }
 
 fn rules_override() -> Output {
@@ -385,14 +379,9 @@ fn every_code_has_a_row_in_the_matrix_format_documentation() {
 
 /// A one-language matrix in `lang` (title, legend, one party, one activity).
 fn one_language(lang: &str) -> String {
-    format!(
-        "schema: 1\nid: one\nversion: \"1\"\ndate: 2026-01-01\nsource_language: {lang}\nlanguages: [{lang}]\n\
-         title: {{{lang}: T}}\nroles:\n  - {{code: R, name: {{{lang}: R}}, description: {{{lang}: d}}}}\n\
-         \x20 - {{code: A, name: {{{lang}: A}}, description: {{{lang}: d}}}}\n\
-         parties:\n  - {{id: customer, name: {{{lang}: C}}}}\n\
-         phases:\n  - id: p\n    title: {{{lang}: P}}\n    activities:\n\
-         \x20     - {{id: X-1, text: {{{lang}: t}}, roles: {{customer: RA}}}}\n"
-    )
+    let mut m = MatrixYaml::new("one", &[lang], "T");
+    m.party("customer", "C").phase("p", "P").activity("X-1", "t", "customer: RA");
+    m.build()
 }
 
 fn no_common_language() -> Output {

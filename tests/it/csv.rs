@@ -4,7 +4,7 @@
 //! loads it, byte-exact goldens (`UPDATE_GOLDEN=1` rewrites them), the
 //! formula guard, quoting, delimiter and byte order mark.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use raci_annex::load::{Loaded, load};
 use raci_annex::model::{Lang, Matrix};
@@ -14,22 +14,6 @@ use crate::support;
 const HEADER: &str = "matrix_id,matrix_version,phase_id,phase,subphase_id,subphase,activity_id,activity,customer,provider,note";
 const LLMAAS_LANGS: [&str; 5] = ["de", "en", "fr", "es", "it"];
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Runs `generate --format csv` for `data` into a fresh `out` folder; panics unless it exits 0.
-fn generate_csv(name: &str, data: &Path, extra: &[&str]) -> PathBuf {
-    let dir = support::scratch(name);
-    let out = dir.join("out");
-    let mut args = vec!["generate", "--quiet", "--format", "csv", "--data", path_str(data), "--out"];
-    args.push(path_str(&out));
-    args.extend_from_slice(extra);
-    let o = support::run(&dir, &args);
-    assert_eq!(o.status.code(), Some(0), "generate failed: {}", support::stderr(&o));
-    out
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
@@ -167,7 +151,7 @@ fn assert_golden(rel: &str, actual: &[u8]) {
 #[test]
 fn llmaas_csv_matches_the_loaded_matrix_cell_by_cell_in_every_language() {
     let m = matrix(&support::llmaas());
-    let out = generate_csv("csv-cells", &support::llmaas(), &[]);
+    let out = support::generate("csv-cells", "csv", &[&support::llmaas()], &[]);
     assert_eq!(m.activity_count(), 24, "the canonical matrix changed; this test assumes 24 activities");
     for tag in LLMAAS_LANGS {
         let lang = Lang::parse(tag).expect("tag");
@@ -194,7 +178,7 @@ fn llmaas_csv_matches_the_loaded_matrix_cell_by_cell_in_every_language() {
 // The German LLMaaS CSV and legend are byte-identical to the reviewed goldens.
 #[test]
 fn llmaas_german_csv_equals_the_golden_files() {
-    let out = generate_csv("csv-golden", &support::llmaas(), &["--lang", "de"]);
+    let out = support::generate("csv-golden", "csv", &[&support::llmaas()], &["--lang", "de"]);
     assert_eq!(support::list(&out), ["SHA256SUMS", "llmaas-de-legend.csv", "llmaas-de.csv"]);
     assert_golden("llmaas/de.csv", &read(&out.join("llmaas-de.csv")));
     assert_golden("llmaas/de-legend.csv", &read(&out.join("llmaas-de-legend.csv")));
@@ -205,7 +189,7 @@ fn llmaas_german_csv_equals_the_golden_files() {
 fn edge_fixture_csv_guards_formulas_quotes_fields_and_leaves_own_activities_without_subphase() {
     let fixture = support::fixture("valid/csv-edge.yaml");
     let m = matrix(&fixture);
-    let out = generate_csv("csv-edge", &fixture, &[]);
+    let out = support::generate("csv-edge", "csv", &[&fixture], &[]);
     assert_eq!(
         support::list(&out),
         [
@@ -277,7 +261,12 @@ fn edge_fixture_csv_guards_formulas_quotes_fields_and_leaves_own_activities_with
 fn semicolon_delimiter_applies_to_table_and_legend() {
     let m = matrix(&support::llmaas());
     let lang = Lang::parse("fr").expect("tag");
-    let out = generate_csv("csv-semicolon", &support::llmaas(), &["--lang", "fr", "--csv-delimiter", ";"]);
+    let out = support::generate(
+        "csv-semicolon",
+        "csv",
+        &[&support::llmaas()],
+        &["--lang", "fr", "--csv-delimiter", ";"],
+    );
     let table = read(&out.join("llmaas-fr.csv"));
     let legend = read(&out.join("llmaas-fr-legend.csv"));
     assert!(table.starts_with(HEADER.replace(',', ";").as_bytes()), "table header uses ';'");
@@ -289,8 +278,8 @@ fn semicolon_delimiter_applies_to_table_and_legend() {
 // `--csv-bom` starts both files with EF BB BF followed by the same content as without it.
 #[test]
 fn csv_bom_starts_both_files_with_a_byte_order_mark() {
-    let plain = generate_csv("csv-nobom", &support::llmaas(), &["--lang", "it"]);
-    let bom = generate_csv("csv-bom", &support::llmaas(), &["--lang", "it", "--csv-bom"]);
+    let plain = support::generate("csv-nobom", "csv", &[&support::llmaas()], &["--lang", "it"]);
+    let bom = support::generate("csv-bom", "csv", &[&support::llmaas()], &["--lang", "it", "--csv-bom"]);
     for file in ["llmaas-it.csv", "llmaas-it-legend.csv"] {
         let with = read(&bom.join(file));
         let without = read(&plain.join(file));
@@ -304,22 +293,12 @@ fn csv_bom_starts_both_files_with_a_byte_order_mark() {
 #[test]
 fn csv_delimiter_that_is_not_one_ascii_character_exits_2() {
     for bad in ["ab", "é", ""] {
-        let dir = support::scratch("csv-bad-delimiter");
-        let out = dir.join("out");
-        let o = support::run(
-            &dir,
-            &[
-                "generate",
-                "--format",
-                "csv",
-                "--data",
-                path_str(&support::llmaas()),
-                "--out",
-                path_str(&out),
-                "--csv-delimiter",
-                bad,
-            ],
+        let (dir, o) = support::run_generate(
+            "csv-bad-delimiter",
+            &[&support::llmaas()],
+            &["--format", "csv", "--csv-delimiter", bad],
         );
+        let out = dir.join("out");
         assert_eq!(o.status.code(), Some(2), "--csv-delimiter {bad:?}: {}", support::stderr(&o));
         assert!(support::stderr(&o).contains("--csv-delimiter"), "the message names the option");
         assert!(!out.exists(), "--csv-delimiter {bad:?} created the output folder");
@@ -331,7 +310,7 @@ fn csv_delimiter_that_is_not_one_ascii_character_exits_2() {
 // keeps the paragraph break as one blank line inside the cell.
 #[test]
 fn paragraph_breaks_survive_every_yaml_scalar_style() {
-    let dir = crate::support::scratch("paragraphs");
+    let dir = support::scratch("paragraphs");
     let yaml = r#"schema: 1
 id: para
 version: "1"
@@ -383,23 +362,8 @@ phases:
 
             new para
 "#;
-    let path = dir.join("para.yaml");
-    std::fs::write(&path, yaml).expect("write");
-    let out = dir.join("out");
-    let o = crate::support::run(
-        &dir,
-        &[
-            "generate",
-            "-q",
-            "--format",
-            "csv",
-            "--data",
-            path.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ],
-    );
-    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let path = support::write_file(&dir, "para.yaml", yaml);
+    let out = support::generate("paragraphs-out", "csv", &[&path], &[]);
     let mut r = csv::Reader::from_path(out.join("para-en.csv")).expect("csv");
     let notes: Vec<String> = r.records().map(|rec| rec.expect("record")[9].to_string()).collect();
     assert_eq!(
@@ -420,7 +384,7 @@ phases:
 #[test]
 fn blank_lines_in_titles_texts_names_and_descriptions_fold_into_one_space() {
     use calamine::{Reader, Xlsx, open_workbook};
-    let dir = crate::support::scratch("fold-lines");
+    let dir = support::scratch("fold-lines");
     let yaml = r#"schema: 1
 id: fold
 version: "1"
@@ -457,23 +421,8 @@ phases:
             plain two
         roles: {p: RA}
 "#;
-    let path = dir.join("fold.yaml");
-    std::fs::write(&path, yaml).expect("write");
-    let out = dir.join("out");
-    let o = crate::support::run(
-        &dir,
-        &[
-            "generate",
-            "-q",
-            "--format",
-            "csv,xlsx",
-            "--data",
-            path.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ],
-    );
-    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let path = support::write_file(&dir, "fold.yaml", yaml);
+    let out = support::generate("fold-lines-out", "csv,xlsx", &[&path], &[]);
     let mut r = csv::Reader::from_path(out.join("fold-en.csv")).expect("csv");
     let rows: Vec<csv::StringRecord> = r.records().map(|rec| rec.expect("record")).collect();
     assert_eq!(&rows[0][3], "Phase one phase two");

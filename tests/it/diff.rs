@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use std::process::{Output, Stdio};
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::support::{cmd, fixture, llmaas, root, run, scratch, stderr, stdout};
+use crate::support::{
+    MatrixYaml, cmd, fixture, llmaas, root, run, run_with_stdin, scratch, sha256_hex, stderr, stdout,
+};
 
 /// The OLD version every case starts from.
 pub(crate) fn v1() -> String {
@@ -47,25 +48,6 @@ fn json_of(name: &str, old: &str, new: &str) -> Value {
 /// The `changes` array of `diff --json`.
 fn changes(name: &str, old: &str, new: &str) -> Vec<Value> {
     json_of(name, old, new)["changes"].as_array().expect("changes is an array").clone()
-}
-
-pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Runs the binary from the repository root with `input` on standard input.
-pub(crate) fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = cmd(&root())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn raci-annex");
-    // A refused run may exit before reading it all.
-    let _ = child.stdin.take().expect("stdin").write_all(input);
-    child.wait_with_output().expect("wait")
 }
 
 pub(crate) const B02: &str = "      - id: B-02
@@ -471,11 +453,11 @@ fn json_names_both_versions_with_their_fingerprints_and_is_reproducible() {
     assert_eq!(doc["matrix"], "change");
     assert_eq!(
         doc["old"],
-        json!({"version": "1.0", "date": "2026-11-23", "sha256": hex_sha256(base.as_bytes())})
+        json!({"version": "1.0", "date": "2026-11-23", "sha256": sha256_hex(base.as_bytes())})
     );
     assert_eq!(
         doc["new"],
-        json!({"version": "1.1", "date": "2026-11-23", "sha256": hex_sha256(new.as_bytes())})
+        json!({"version": "1.1", "date": "2026-11-23", "sha256": sha256_hex(new.as_bytes())})
     );
     let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 4, "{keys:?}");
@@ -616,14 +598,14 @@ fn either_input_may_be_standard_input_but_not_both() {
     let o = run_with_stdin(&["diff", old, "-", "--json"], new.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["new"]["sha256"], hex_sha256(new.as_bytes()));
+    assert_eq!(doc["new"]["sha256"], sha256_hex(new.as_bytes()));
     assert_eq!(doc["changes"].as_array().unwrap().len(), 6);
     assert!(stderr(&o).contains("warning[rules-override]: <stdin>:"), "{}", stderr(&o));
 
     let o = run_with_stdin(&["diff", "-", old, "--json"], new.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["old"]["sha256"], hex_sha256(new.as_bytes()));
+    assert_eq!(doc["old"]["sha256"], sha256_hex(new.as_bytes()));
     assert_eq!(doc["old"]["version"], "1.1");
 
     let broken = edit(&new, &[("roles: {customer: RA, provider: RC, auditor: I}", "roles: {customer: RX}")]);
@@ -816,18 +798,12 @@ impl Model {
     }
 
     fn yaml(&self) -> String {
-        let mut y = String::from(
-            "schema: 1\nid: rnd\nversion: \"1\"\ndate: 2026-01-01\nsource_language: en\nlanguages: [en]\ntitle: {en: Random}\n\
-             roles:\n  - {code: R, name: {en: R}, description: {en: R}}\n  - {code: A, name: {en: A}, description: {en: A}}\n\
-             \x20 - {code: C, name: {en: C}, description: {en: C}}\n  - {code: I, name: {en: I}, description: {en: I}}\n\
-             rules: {accountable: any, responsible: any}\nparties:\n",
-        );
+        let mut m = MatrixYaml::new("rnd", &["en"], "Random");
+        m.raw("rules: {accountable: any, responsible: any}");
         for p in &self.parties {
-            y.push_str(&format!("  - {{id: {p}, name: {{en: Party {p}}}}}\n"));
+            m.party(p, format!("Party {p}"));
         }
-        y.push_str("phases:\n");
-        let acts = |y: &mut String, acts: &[Act], indent: &str| {
-            y.push_str(&format!("{indent}activities:\n"));
+        let acts = |m: &mut MatrixYaml, acts: &[Act]| {
             for a in acts {
                 let cells: Vec<String> = a
                     .cells
@@ -835,28 +811,18 @@ impl Model {
                     .filter(|(p, c)| !c.is_empty() && self.parties.contains(p))
                     .map(|(p, c)| format!("{p}: {c}"))
                     .collect();
-                y.push_str(&format!(
-                    "{indent}  - {{id: {}, text: {{en: \"{}\"}}, roles: {{{}}}}}\n",
-                    a.id,
-                    a.text,
-                    cells.join(", ")
-                ));
+                m.activity(&a.id, &a.text, &cells.join(", "));
             }
         };
         for ph in &self.phases {
-            y.push_str(&format!("  - id: {}\n    title: {{en: T}}\n", ph.own.id));
-            if !ph.own.acts.is_empty() {
-                acts(&mut y, &ph.own.acts, "    ");
-            }
-            if !ph.subs.is_empty() {
-                y.push_str("    subphases:\n");
-                for s in &ph.subs {
-                    y.push_str(&format!("      - id: {}\n        title: {{en: T}}\n", s.id));
-                    acts(&mut y, &s.acts, "        ");
-                }
+            m.phase(&ph.own.id, "T");
+            acts(&mut m, &ph.own.acts);
+            for s in &ph.subs {
+                m.subphase(&s.id, "T");
+                acts(&mut m, &s.acts);
             }
         }
-        y
+        m.build()
     }
 }
 

@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use crate::support::{fixture, list, llmaas, root, run, scratch, stderr, stdout};
+use crate::support::{fixture, list, llmaas, root, run, run_generate, scratch, stderr, stdout};
 
 /// What the first `error[<code>]` line of each invalid fixture must contain
 /// besides the code and the path: the id concerned (activity, phase, party...)
@@ -363,10 +363,8 @@ fn generate_on_an_invalid_matrix_writes_nothing() {
         "tests/fixtures/invalid/accountable-count--two-a.yaml",
         "tests/fixtures/invalid/yaml-syntax--unclosed-quote.yaml",
     ] {
-        let dir = scratch("generate-invalid");
+        let (dir, o) = run_generate("generate-invalid", &[&root().join(rel)], &[]);
         let out = dir.join("out");
-        let data = root().join(rel);
-        let o = run(&dir, &["generate", "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(1), "{rel}: {}", stderr(&o));
         assert!(stderr(&o).contains("error["), "{rel}: {}", stderr(&o));
         assert!(list(&out).is_empty(), "{rel}: wrote {:?}", list(&out));
@@ -377,24 +375,10 @@ fn generate_on_an_invalid_matrix_writes_nothing() {
 // `generate` with one valid and one invalid matrix writes nothing either (all or nothing).
 #[test]
 fn generate_with_one_invalid_matrix_among_valid_ones_writes_nothing() {
-    let dir = scratch("generate-mixed");
-    let out = dir.join("out");
     let good = fixture("valid/small.yaml");
     let bad = fixture("invalid/unknown-party--ghost.yaml");
-    let o = run(
-        &dir,
-        &[
-            "generate",
-            "--data",
-            good.to_str().unwrap(),
-            "--data",
-            bad.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--format",
-            "csv",
-        ],
-    );
+    let (dir, o) = run_generate("generate-mixed", &[&good, &bad], &["--format", "csv"]);
+    let out = dir.join("out");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("error[unknown-party]"), "{}", stderr(&o));
     assert!(list(&out).is_empty(), "wrote {:?}", list(&out));

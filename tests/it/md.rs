@@ -24,7 +24,7 @@ use raci_annex::model::{AccountableRule, Lang, Matrix, ResponsibleRule, Rules, R
 use raci_annex::render::{Format, Job, RenderOptions};
 use raci_annex::view::View;
 
-use crate::support::{fixture, list, llmaas, run, scratch, stderr};
+use crate::support::{fixture, generate, list, llmaas, run, scratch, stderr};
 
 /// Every matrix the round trip is run on: the shipped one, every valid
 /// fixture, the md fixtures and the matrix of the hand-written md pages.
@@ -41,26 +41,6 @@ fn matrices() -> Vec<PathBuf> {
 
 fn load(path: &Path) -> Matrix {
     raci_annex::load::load(path).unwrap_or_else(|r| panic!("{}", r.render())).matrix
-}
-
-/// Runs `generate --format md` of `matrix` into `dir/out`; panics unless it exits 0.
-fn generate_md(dir: &Path, matrix: &Path) -> PathBuf {
-    let out = dir.join("out");
-    let o = run(
-        dir,
-        &[
-            "generate",
-            "-q",
-            "--format",
-            "md",
-            "--data",
-            matrix.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "generate --format md of {}: {}", matrix.display(), stderr(&o));
-    out
 }
 
 /// `--page LANG=FILE` for every language of `m`, in the order of `languages`.
@@ -165,14 +145,14 @@ fn every_matrix_round_trips_through_its_pages() {
     let mut whole = 0;
     for path in matrices() {
         let original = load(&path);
-        let dir = scratch("md-round-trip");
-        let out = generate_md(&dir, &path);
+        let out = generate("md-round-trip", "md", &[&path], &[]);
+        let dir = out.parent().expect("the scratch folder");
         let mut args: Vec<String> = vec!["import".into(), "--id".into(), original.id.clone()];
         args.extend(page_args(&original, &out));
         args.extend(["--source-language".into(), original.source_language.to_string()]);
         args.extend(["--out".into(), "back.yaml".into()]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = run(&dir, &refs);
+        let o = run(dir, &refs);
         assert!(o.status.success(), "import of the pages of {}: {}", path.display(), stderr(&o));
         let err = stderr(&o);
         for code in
@@ -196,8 +176,8 @@ fn every_matrix_round_trips_through_its_pages() {
 #[test]
 fn the_first_page_is_the_source_by_default() {
     let original = load(&llmaas());
-    let dir = scratch("md-round-trip-default");
-    let out = generate_md(&dir, &llmaas());
+    let out = generate("md-round-trip-default", "md", &[&llmaas()], &[]);
+    let dir = out.parent().expect("the scratch folder");
     let ids_from = llmaas().display().to_string();
     for extra in [&[][..], &["--ids-from", ids_from.as_str()]] {
         let mut args: Vec<String> = vec!["import".into(), "--id".into(), "llmaas".into()];
@@ -206,7 +186,7 @@ fn the_first_page_is_the_source_by_default() {
         args.extend(["--out".into(), "back.yaml".into()]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let _ = std::fs::remove_file(dir.join("back.yaml"));
-        let o = run(&dir, &refs);
+        let o = run(dir, &refs);
         assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
         assert_round_trip(&original, &load(&dir.join("back.yaml")), &format!("llmaas {extra:?}"));
     }
@@ -368,8 +348,7 @@ fn the_pages_of_the_format_contract_are_written_byte_for_byte() {
         ("full", fixture("valid/full.yaml"), ["fr", "en"]),
         ("hard", fixture("pages/md-format/hard/matrix.yaml"), ["en", "de"]),
     ] {
-        let dir = scratch("md-contract");
-        let out = generate_md(&dir, &matrix);
+        let out = generate("md-contract", "md", &[&matrix], &[]);
         for l in langs {
             let written = std::fs::read_to_string(out.join(format!("{set}-{l}.md"))).unwrap();
             let contract =

@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::support::{llmaas, run, scratch, stderr};
+use crate::support::{self, MatrixYaml, llmaas, per, scratch, sha256_file, stderr};
 use read::{Item, Page, Pdf, Run, collapse, num, text_string};
 
 // ---- the layout every test checks against (templates/layout.yaml, built in) ---
@@ -121,31 +120,12 @@ fn norm(s: &str) -> String {
     collapse(&s.nfc().collect::<String>())
 }
 
-fn sha256_hex(path: &Path) -> String {
-    Sha256::digest(std::fs::read(path).expect("read")).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 // ---- running the binary once per set of inputs, shared by the tests -----------
-
-/// Runs `generate --format pdf` and returns the output folder; panics on failure.
-fn generate(name: &str, data: &[&Path], extra: &[&str]) -> PathBuf {
-    let dir = scratch(name);
-    let out = dir.join("out");
-    let mut args = vec!["generate", "--quiet", "--format", "pdf"];
-    for d in data {
-        args.extend(["--data", d.to_str().expect("utf-8 path")]);
-    }
-    args.extend(["--out", out.to_str().expect("utf-8 path")]);
-    args.extend(extra);
-    let o = run(&dir, &args);
-    assert!(o.status.success(), "generate {args:?} failed: {}", stderr(&o));
-    out
-}
 
 /// The five LLMaaS annexes, rendered once.
 fn llmaas_out() -> &'static Path {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
-    OUT.get_or_init(|| generate("pdf-llmaas", &[&llmaas()], &[]))
+    OUT.get_or_init(|| support::generate("pdf-llmaas", "pdf", &[&llmaas()], &[]))
 }
 
 // ---- generic checks ----------------------------------------------------------
@@ -775,7 +755,7 @@ fn llmaas_annex_in_every_language() {
 // after the last phase and before the acceptance block.
 #[test]
 fn fingerprint_is_the_sha256_of_the_matrix_file() {
-    let sha = sha256_hex(&llmaas());
+    let sha = sha256_file(&llmaas());
     for lang in ["de", "en", "fr", "es", "it"] {
         let pdf = Pdf::open(&llmaas_out().join(format!("llmaas-{lang}.pdf")));
         let text: String = pdf.pages.iter().map(body_text).collect::<Vec<_>>().join(" ");
@@ -792,29 +772,17 @@ fn fingerprint_is_the_sha256_of_the_matrix_file() {
 fn identical_bytes_whatever_the_run() {
     let src = llmaas();
     let read = |out: PathBuf| std::fs::read(out.join("llmaas-de.pdf")).expect("llmaas-de.pdf");
-    let a = read(generate("pdf-det-a", &[&src], &["--lang", "de"]));
-    let b = read(generate("pdf-det-b", &[&src], &["--lang", "de"]));
+    let a = read(support::generate("pdf-det-a", "pdf", &[&src], &["--lang", "de"]));
+    let b = read(support::generate("pdf-det-b", "pdf", &[&src], &["--lang", "de"]));
     assert!(a == b, "two runs differ");
     for jobs in ["1", "2"] {
-        let c = read(generate("pdf-det-c", &[&src], &["--lang", "fr,de", "--jobs", jobs]));
+        let c = read(support::generate("pdf-det-c", "pdf", &[&src], &["--lang", "fr,de", "--jobs", jobs]));
         assert!(a == c, "llmaas-de.pdf differs when rendered after fr with --jobs {jobs}");
     }
     assert!(a == read(llmaas_out().to_path_buf()), "llmaas-de.pdf differs in the run of all languages");
 }
 
 // ---- 4. hard cases ------------------------------------------------------------------
-
-/// A YAML double-quoted scalar.
-fn q(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
-}
-
-/// A localized text as a YAML flow mapping: the same text in every language
-/// of `langs`, or per language through `f`.
-fn loc(langs: &[&str], f: impl Fn(&str) -> String) -> String {
-    let parts: Vec<String> = langs.iter().map(|l| format!("{l}: {}", q(&f(l)))).collect();
-    format!("{{{}}}", parts.join(", "))
-}
 
 /// Words `Tag0001 Tag0002 …` up to `chars` characters: each word unique.
 fn numbered(tag: &str, chars: usize) -> String {
@@ -830,81 +798,24 @@ fn numbered(tag: &str, chars: usize) -> String {
     s
 }
 
-/// A matrix being written: the header, then parties, phases and activities.
-struct Yaml {
-    langs: Vec<&'static str>,
-    y: String,
-}
-
-impl Yaml {
-    fn new(id: &str, langs: &[&'static str], title: &str) -> Yaml {
-        let mut y = Yaml { langs: langs.to_vec(), y: String::new() };
-        let l = y.loc(|_| title.to_string());
-        y.y = format!(
-            "schema: 1\nid: {id}\nversion: \"2.0\"\ndate: 2026-11-23\nsource_language: {}\nlanguages: [{}]\ntitle: {l}\nroles:\n",
-            langs[0],
-            langs.join(", ")
-        );
-        for (code, en, ru) in [
-            ("R", "Responsible", "Исполняет"),
-            ("A", "Accountable", "Утверждает"),
-            ("C", "Consulted", "Консультирует"),
-            ("I", "Informed", "Информируется"),
-        ] {
-            let name = y.loc(|l| if l == "ru" { ru } else { en }.to_string());
-            let desc = y.loc(|l| {
-                format!("{} ({code})", if l == "ru" { "Описание роли" } else { "What the role does" })
-            });
-            y.y += &format!("  - {{code: {code}, name: {name}, description: {desc}}}\n");
-        }
-        y
+/// A matrix of the hard cases: version 2.0 of 2026-11-23, the four roles
+/// named in Russian where `ru` is among `langs` (Cyrillic in the legend too).
+fn hard_matrix(id: &str, langs: &[&str], title: &str) -> MatrixYaml {
+    let mut y = MatrixYaml::new(id, langs, title);
+    y.version("2.0").date("2026-11-23");
+    for (code, en, ru) in [
+        ("R", "Responsible", "Исполняет"),
+        ("A", "Accountable", "Утверждает"),
+        ("C", "Consulted", "Консультирует"),
+        ("I", "Informed", "Информируется"),
+    ] {
+        let name = per(move |l| if l == "ru" { ru } else { en }.to_string());
+        let description = per(move |l| {
+            format!("{} ({code})", if l == "ru" { "Описание роли" } else { "What the role does" })
+        });
+        y.role(code, name, description);
     }
-    fn loc(&self, f: impl Fn(&str) -> String) -> String {
-        loc(&self.langs, f)
-    }
-    fn line(&mut self, indent: usize, s: &str) {
-        self.y += &" ".repeat(indent);
-        self.y += s;
-        self.y.push('\n');
-    }
-    fn parties(&mut self, names: &[(&str, String)]) {
-        self.line(0, "parties:");
-        for (id, name) in names {
-            let l = self.loc(|_| name.clone());
-            self.line(2, &format!("- {{id: {id}, name: {l}}}"));
-        }
-    }
-    /// A phase (indent 2) or subphase (indent 6) header, up to its `activities:` key.
-    fn phase(&mut self, indent: usize, id: &str, title: &str, intro: Option<&str>) {
-        let t = self.loc(|_| title.to_string());
-        self.line(indent, &format!("- id: {id}"));
-        self.line(indent + 2, &format!("title: {t}"));
-        if let Some(i) = intro {
-            let i = self.loc(|_| i.to_string());
-            self.line(indent + 2, &format!("intro: {i}"));
-        }
-    }
-    fn activity(
-        &mut self,
-        indent: usize,
-        id: &str,
-        text: impl Fn(&str) -> String,
-        roles: &str,
-        note: Option<&str>,
-    ) {
-        let t = self.loc(text);
-        let note = note.map_or(String::new(), |n| format!(", note: {}", self.loc(|_| n.to_string())));
-        self.line(indent, &format!("- {{id: {id}, text: {t}, roles: {{{roles}}}{note}}}"));
-    }
-    fn notes(&mut self, indent: usize, key: &str, notes: &[&str]) {
-        let list: Vec<String> = notes.iter().map(|n| self.loc(|_| n.to_string())).collect();
-        self.line(indent, &format!("{key}: [{}]", list.join(", ")));
-    }
-    fn write(&self, dir: &Path, name: &str) -> PathBuf {
-        let p = dir.join(name);
-        std::fs::write(&p, &self.y).expect("write matrix");
-        p
-    }
+    y
 }
 
 const LONG_TEXT: usize = 3000;
@@ -917,108 +828,69 @@ const CONTINUITY: &str = "Contro\u{302}le: operational continuity, backup and re
 /// subphases (one with a long title and a table over several pages), and a
 /// phase made of subphases only.
 fn hard_text(dir: &Path) -> PathBuf {
-    let mut y = Yaml::new("hard-text", &["en", "ru"], "Hard cases – wrapping, scripts and notes");
-    y.line(
-        0,
-        &format!(
-            "intro: {}",
-            y.loc(|_| "An intro before the legend.\n\nA second paragraph, INTRO-PARA-2.".into())
-        ),
-    );
-    y.notes(
-        0,
-        "notes",
-        &["Closing note CLOSE-NOTE-A applies to every phase.", "Closing note CLOSE-NOTE-B ends the annex."],
-    );
-    let parties: Vec<(String, String)> =
-        (0..8).map(|k| (format!("p{k}"), format!("Contracting Party Number {k} GmbH"))).collect();
-    y.parties(&parties.iter().map(|(i, n)| (i.as_str(), n.clone())).collect::<Vec<_>>());
-    let roles = "p0: RA, p1: C, p2: I, p3: CI, p4: I, p5: C, p6: I, p7: CI";
-    y.line(0, "phases:");
-    y.phase(2, "long", "Long texts", Some("Phase intro PHASE-INTRO-1."));
-    y.line(4, "activities:");
-    y.activity(6, "HT-LONG-3000", |_| numbered("Clause", LONG_TEXT), roles, Some("Activity note NOTE-LONG."));
-    let word = "W".repeat(LONG_WORD);
-    y.activity(
-        6,
-        "HT-WORD-300",
-        |_| format!("Before {word} after"),
-        roles,
-        Some(&format!("Note word {word}")),
-    );
-    y.activity(
-        6,
-        "HT-SCRIPTS",
-        |l| {
-            if l == "ru" {
-                "Управление доступом"
-            } else {
-                "Διαχείριση πρόσβασης"
-            }
-            .into()
-        },
-        roles,
-        Some("Σημείωση – «Управление»"),
-    );
-    // Written decomposed (e + U+0301, e + U+0300): the PDF must carry NFC.
-    y.activity(6, "HT-NFD", |_| "Ve\u{301}rifier l’acce\u{300}s – „Anführung“ € § …".into(), roles, None);
-    y.line(4, "subphases:");
-    y.phase(6, "access", "Access management – Управление доступом", Some("Subphase intro SUB-INTRO-1."));
-    y.notes(8, "notes", &["Subphase note SUB-NOTE-1."]);
-    y.line(8, "activities:");
-    y.activity(
-        10,
-        "HT-SUB-01",
-        |_| "Διαχείριση πρόσβασης και ταυτοτήτων / Управление доступом и учётными записями".into(),
-        roles,
-        None,
-    );
-    y.phase(6, "continuity", CONTINUITY, None);
-    y.line(8, "activities:");
-    for i in 1..=40 {
-        y.activity(
-            10,
-            &format!("HT-CONT-{i:02}"),
-            |_| format!("Continuity task {i} with enough words to wrap inside the narrow activity column"),
-            roles,
-            None,
-        );
+    let mut y = hard_matrix("hard-text", &["en", "ru"], "Hard cases – wrapping, scripts and notes");
+    y.intro("An intro before the legend.\n\nA second paragraph, INTRO-PARA-2.");
+    y.note("Closing note CLOSE-NOTE-A applies to every phase.");
+    y.note("Closing note CLOSE-NOTE-B ends the annex.");
+    for k in 0..8 {
+        y.party(&format!("p{k}"), format!("Contracting Party Number {k} GmbH"));
     }
-    y.notes(4, "notes", &["Phase note PHASE-NOTE-1.", "Phase note PHASE-NOTE-2."]);
-    y.phase(2, "only-subs", "Subphases only", None);
-    y.line(4, "subphases:");
+    let roles = "p0: RA, p1: C, p2: I, p3: CI, p4: I, p5: C, p6: I, p7: CI";
+    y.phase("long", "Long texts").section_intro("Phase intro PHASE-INTRO-1.");
+    y.activity("HT-LONG-3000", numbered("Clause", LONG_TEXT), roles)
+        .activity_note("Activity note NOTE-LONG.");
+    let word = "W".repeat(LONG_WORD);
+    y.activity("HT-WORD-300", format!("Before {word} after"), roles)
+        .activity_note(format!("Note word {word}"));
+    let scripts = per(|l| {
+        if l == "ru" {
+            "Управление доступом"
+        } else {
+            "Διαχείριση πρόσβασης"
+        }
+        .into()
+    });
+    y.activity("HT-SCRIPTS", scripts, roles).activity_note("Σημείωση – «Управление»");
+    // Written decomposed (e + U+0301, e + U+0300): the PDF must carry NFC.
+    y.activity("HT-NFD", "Ve\u{301}rifier l’acce\u{300}s – „Anführung“ € § …", roles);
+    y.subphase("access", "Access management – Управление доступом");
+    y.section_intro("Subphase intro SUB-INTRO-1.").section_note("Subphase note SUB-NOTE-1.");
+    y.activity(
+        "HT-SUB-01",
+        "Διαχείριση πρόσβασης και ταυτοτήτων / Управление доступом и учётными записями",
+        roles,
+    );
+    y.subphase("continuity", CONTINUITY);
+    for i in 1..=40 {
+        let text = format!("Continuity task {i} with enough words to wrap inside the narrow activity column");
+        y.activity(&format!("HT-CONT-{i:02}"), text, roles);
+    }
+    y.phase_note("Phase note PHASE-NOTE-1.").phase_note("Phase note PHASE-NOTE-2.");
+    y.phase("only-subs", "Subphases only");
     for k in 1..=2 {
-        y.phase(6, &format!("sub-{k}"), &format!("Subphase {k}"), Some(&format!("Intro of subphase {k}, long enough to take two lines when the page is narrow, which it is not, so one.")));
-        y.line(8, "activities:");
-        y.activity(10, &format!("HT-ONLY-{k}"), |_| "Only-subphase activity".into(), roles, None);
+        y.subphase(&format!("sub-{k}"), format!("Subphase {k}")).section_intro(format!(
+            "Intro of subphase {k}, long enough to take two lines when the page is narrow, which it is not, so one."
+        ));
+        y.activity(&format!("HT-ONLY-{k}"), "Only-subphase activity", roles);
     }
     y.write(dir, "hard-text.yaml")
 }
 
 /// 2,000 activities in one phase (rows of one to four lines), then a short phase.
 fn hard_rows(dir: &Path) -> PathBuf {
-    let mut y = Yaml::new("hard-rows", &["en"], "Two thousand rows");
-    y.parties(&[
-        ("customer", "Customer".into()),
-        ("provider", "Provider".into()),
-        ("auditor", "External auditor".into()),
-    ]);
-    y.line(0, "phases:");
-    y.phase(2, "bulk", "Bulk operations", Some("Every operation of the service, one row each."));
-    y.line(4, "activities:");
+    let mut y = hard_matrix("hard-rows", &["en"], "Two thousand rows");
+    y.party("customer", "Customer").party("provider", "Provider").party("auditor", "External auditor");
+    y.phase("bulk", "Bulk operations").section_intro("Every operation of the service, one row each.");
     for i in 1..=2000 {
         let filler = " with a longer description of what is done".repeat(i % 9);
         y.activity(
-            6,
             &format!("ROW-{i:04}"),
-            |_| format!("Operation {i}{filler}"),
+            format!("Operation {i}{filler}"),
             "customer: RA, provider: C, auditor: I",
-            None,
         );
     }
-    y.phase(2, "after", "After the bulk", None);
-    y.line(4, "activities:");
-    y.activity(6, "AFTER-01", |_| "The last activity".into(), "customer: RA", None);
+    y.phase("after", "After the bulk");
+    y.activity("AFTER-01", "The last activity", "customer: RA");
     y.write(dir, "hard-rows.yaml")
 }
 
@@ -1026,61 +898,47 @@ fn hard_rows(dir: &Path) -> PathBuf {
 /// some made of subphases only, some with notes: headings land everywhere on
 /// the page. Then four phases whose first row nearly fills a page.
 fn hard_phases(dir: &Path) -> PathBuf {
-    let mut y = Yaml::new("hard-phases", &["en"], "Forty phases");
-    y.notes(0, "notes", &["The closing note of forty phases."]);
-    y.parties(&[("customer", "Customer".into()), ("provider", "Provider".into())]);
-    y.line(0, "phases:");
+    let mut y = hard_matrix("hard-phases", &["en"], "Forty phases");
+    y.note("The closing note of forty phases.");
+    y.party("customer", "Customer").party("provider", "Provider");
     for k in 1..=40usize {
-        let intro = (k % 3 != 1).then(|| numbered(&format!("Intro{k}x"), (k * 37) % 400 + 10));
-        y.phase(2, &format!("phase-{k}"), &format!("Phase number {k}"), intro.as_deref());
+        y.phase(&format!("phase-{k}"), format!("Phase number {k}"));
+        if k % 3 != 1 {
+            y.section_intro(numbered(&format!("Intro{k}x"), (k * 37) % 400 + 10));
+        }
+        if k % 3 == 0 {
+            y.section_note(format!("Note of phase {k}: it applies to the whole phase."));
+        }
         if k % 4 == 0 {
-            y.line(4, "subphases:");
             for s in 1..=2 {
-                y.phase(
-                    6,
-                    &format!("phase-{k}-{s}"),
-                    &format!("Part {s} of phase {k}"),
-                    Some(&numbered(&format!("Sub{k}x{s}x"), (k * 11 * s) % 200 + 10)),
-                );
-                y.line(8, "activities:");
+                y.subphase(&format!("phase-{k}-{s}"), format!("Part {s} of phase {k}"));
+                y.section_intro(numbered(&format!("Sub{k}x{s}x"), (k * 11 * s) % 200 + 10));
                 for a in 1..=3 {
                     y.activity(
-                        10,
                         &format!("P{k}-S{s}-{a}"),
-                        |_| format!("Activity {a} of part {s} of phase {k}"),
+                        format!("Activity {a} of part {s} of phase {k}"),
                         "customer: RA, provider: CI",
-                        None,
                     );
                 }
             }
         } else {
-            y.line(4, "activities:");
             for a in 1..=(1 + k % 5) {
                 let len = if a == 1 && k % 5 == 0 { 1500 } else { 40 + (k * a * 29) % 200 };
                 y.activity(
-                    6,
                     &format!("P{k}-A{a}"),
-                    |_| numbered(&format!("T{k}x{a}x"), len),
+                    numbered(&format!("T{k}x{a}x"), len),
                     "customer: RA, provider: I",
-                    (a == 2).then_some("An activity note."),
                 );
+                if a == 2 {
+                    y.activity_note("An activity note.");
+                }
             }
-        }
-        if k % 3 == 0 {
-            y.notes(4, "notes", &[&format!("Note of phase {k}: it applies to the whole phase.")]);
         }
     }
     // First rows that fit on a page, but not below a heading, an intro and the table header.
     for (k, len) in [(41, 3650), (42, 3800), (43, 3950), (44, 4100)] {
-        y.phase(2, &format!("phase-{k}"), &format!("Phase number {k}"), Some("A one-line intro."));
-        y.line(4, "activities:");
-        y.activity(
-            6,
-            &format!("P{k}-A1"),
-            |_| numbered(&format!("T{k}x"), len),
-            "customer: RA, provider: I",
-            None,
-        );
+        y.phase(&format!("phase-{k}"), format!("Phase number {k}")).section_intro("A one-line intro.");
+        y.activity(&format!("P{k}-A1"), numbered(&format!("T{k}x"), len), "customer: RA, provider: I");
     }
     y.write(dir, "hard-phases.yaml")
 }
@@ -1091,7 +949,12 @@ fn hard() -> &'static (PathBuf, PathBuf) {
     OUT.get_or_init(|| {
         let dir = scratch("pdf-hard-data");
         let files = [hard_text(&dir), hard_rows(&dir), hard_phases(&dir)];
-        let out = generate("pdf-hard", &files.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &[]);
+        let out = support::generate(
+            "pdf-hard",
+            "pdf",
+            &files.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+            &[],
+        );
         (dir, out)
     })
 }
@@ -1113,7 +976,7 @@ fn check_hard(id: &str, lang: &str) -> (Matrix, Pdf, Vec<Item>, Strings) {
             kids.iter().enumerate().map(|(k, t)| norm(&format!("{n}.{} {t}", k + 1))).collect();
         assert_eq!(got, want, "{what}: subphases of {:?} in the outline", it.title);
     }
-    assert!(pdf.text().contains(&sha256_hex(&data.join(format!("{id}.yaml")))), "{what}: no fingerprint");
+    assert!(pdf.text().contains(&sha256_file(&data.join(format!("{id}.yaml")))), "{what}: no fingerprint");
     (m, pdf, outline, s)
 }
 
@@ -1198,9 +1061,9 @@ fn forty_phases_keep_every_heading_with_its_rows() {
 /// first of 1 to 4 lines (near the foot of page 1), the phases after `k`
 /// rows and `m` notes more. Across the set, headings land at every position
 /// on the page, a point or two apart.
-fn sweep_yaml(k: usize, m: usize) -> Yaml {
+fn sweep_yaml(k: usize, m: usize) -> MatrixYaml {
     let title = (1..=4 * (1 + m % 5)).map(|i| format!("Title{i:04}")).collect::<Vec<_>>().join(" ");
-    let mut y = Yaml::new(&format!("sweep-{k:02}-{m}"), &["en"], &title);
+    let mut y = hard_matrix(&format!("sweep-{k:02}-{m}"), &["en"], &title);
     // Words per line of the intro (9.5pt, the content width), to make a paragraph of exactly n lines.
     let f = raci_annex::fonts::regular();
     let per_line = ((A4.0 - LEFT - RIGHT + f.width(" ", 9.5)) / f.width("Lorem0001 ", 9.5)) as usize;
@@ -1208,30 +1071,22 @@ fn sweep_yaml(k: usize, m: usize) -> Yaml {
     let first =
         (1..=per_line * (lines - 1) + 1).map(|i| format!("Lorem{i:04}")).collect::<Vec<_>>().join(" ");
     let rest = (0..20 + k % 16).map(|i| format!("Intro line {i}."));
-    let intro = std::iter::once(first).chain(rest).collect::<Vec<_>>().join("\n\n");
-    y.line(0, &format!("intro: {}", y.loc(|_| intro.clone())));
-    y.parties(&[("customer", "Customer".into()), ("provider", "Provider".into())]);
-    y.line(0, "phases:");
-    y.phase(2, "fill", "Filling the page", None);
-    y.line(4, "activities:");
+    y.intro(std::iter::once(first).chain(rest).collect::<Vec<_>>().join("\n\n"));
+    y.party("customer", "Customer").party("provider", "Provider");
+    y.phase("fill", "Filling the page");
     for a in 0..k.max(1) {
-        y.activity(6, &format!("F-{a:02}"), |_| format!("Filler row {a}"), "customer: RA", None);
+        y.activity(&format!("F-{a:02}"), format!("Filler row {a}"), "customer: RA");
     }
-    if m > 0 {
-        let notes: Vec<String> = (0..m).map(|n| format!("Filler note {n}.")).collect();
-        y.notes(4, "notes", &notes.iter().map(String::as_str).collect::<Vec<_>>());
+    for n in 0..m {
+        y.section_note(format!("Filler note {n}."));
     }
-    y.phase(2, "plain", "A phase with a table", None);
-    y.line(4, "activities:");
-    y.activity(6, "PLAIN-1", |_| "The first row under the heading".into(), "customer: RA", None);
-    y.phase(2, "tall", "A phase whose first row is tall", Some("A one-line intro."));
-    y.line(4, "activities:");
-    y.activity(6, "TALL-1", |_| numbered("Tall", 900), "customer: RA", None);
-    y.phase(2, "subs", "A phase of subphases", Some("A one-line intro."));
-    y.line(4, "subphases:");
-    y.phase(6, "sub", "The only subphase", Some("Its own intro, one line."));
-    y.line(8, "activities:");
-    y.activity(10, "SUB-1", |_| "The first row of the subphase".into(), "customer: RA", None);
+    y.phase("plain", "A phase with a table");
+    y.activity("PLAIN-1", "The first row under the heading", "customer: RA");
+    y.phase("tall", "A phase whose first row is tall").section_intro("A one-line intro.");
+    y.activity("TALL-1", numbered("Tall", 900), "customer: RA");
+    y.phase("subs", "A phase of subphases").section_intro("A one-line intro.");
+    y.subphase("sub", "The only subphase").section_intro("Its own intro, one line.");
+    y.activity("SUB-1", "The first row of the subphase", "customer: RA");
     y
 }
 
@@ -1246,7 +1101,7 @@ fn headings_stay_with_what_follows_wherever_they_land() {
             n += 1;
         }
     }
-    let out = generate("pdf-sweep", &[&dir], &[]);
+    let out = support::generate("pdf-sweep", "pdf", &[&dir], &[]);
     let s = Strings::load("en");
     let mut checked = 0;
     let mut bad = Vec::new();
@@ -1302,26 +1157,8 @@ fn layout_logo_is_drawn_on_the_first_page_and_the_legend_sheet() {
     .expect("layout");
     let mut outs = Vec::new();
     for n in 0..2 {
-        let out = dir.join(format!("out{n}"));
-        let o = run(
-            &dir,
-            &[
-                "generate",
-                "-q",
-                "--format",
-                "pdf,xlsx",
-                "--lang",
-                "de",
-                "--templates",
-                tpl.to_str().expect("utf-8"),
-                "--data",
-                llmaas().to_str().expect("utf-8"),
-                "--out",
-                out.to_str().expect("utf-8"),
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
-        outs.push(out);
+        let extra = ["--lang", "de", "--templates", support::s(&tpl)];
+        outs.push(support::generate(&format!("logo-out{n}"), "pdf,xlsx", &[&llmaas()], &extra));
     }
     for f in ["llmaas-de.pdf", "llmaas-de.xlsx"] {
         assert_eq!(std::fs::read(outs[0].join(f)).ok(), std::fs::read(outs[1].join(f)).ok(), "{f} differs");
@@ -1370,8 +1207,9 @@ fn layout_logo_is_drawn_on_the_first_page_and_the_legend_sheet() {
 fn attach_source_embeds_the_matrix_and_the_csv_as_associated_files() {
     use lopdf::Object;
     let src = llmaas();
-    let with = generate(
+    let with = support::generate(
         "attach",
+        "pdf",
         &[&src],
         &["--attach-source", "--lang", "de,fr", "--format", "pdf,csv", "--csv-delimiter", ";"],
     );
@@ -1411,7 +1249,7 @@ fn attach_source_embeds_the_matrix_and_the_csv_as_associated_files() {
             assert!(pdf.stream_bytes(ef) == *bytes, "{what}: {name} is not embedded byte for byte");
         }
     }
-    let without = generate("attach-not", &[&src], &["--lang", "de"]);
+    let without = support::generate("attach-not", "pdf", &[&src], &["--lang", "de"]);
     let pdf = Pdf::open(&without.join("llmaas-de.pdf"));
     assert!(!pdf.catalog().has(b"AF") && !pdf.catalog().has(b"Names"), "nothing attached without the option");
     let xmp =
@@ -1431,22 +1269,9 @@ fn layout_signatures_choose_who_signs() {
         let tpl = dir.join(name);
         std::fs::create_dir_all(&tpl).expect("mkdir");
         std::fs::write(tpl.join("layout.yaml"), layout).expect("layout");
-        let out = dir.join(format!("{name}-out"));
-        let args = [
-            "generate",
-            "-q",
-            "--format",
-            "pdf",
-            "--lang",
-            "en",
-            "--templates",
-            tpl.to_str().expect("utf-8"),
-            "--data",
-            src.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ];
-        (run(&dir, &args), out)
+        let extra = ["-q", "--format", "pdf", "--lang", "en", "--templates", support::s(&tpl)];
+        let (run_dir, o) = support::run_generate(&format!("signatures-{name}"), &[&src], &extra);
+        (o, run_dir.join("out"))
     };
     let fields = |out: &Path| -> Vec<String> {
         let pdf = Pdf::open(&out.join("llmaas-en.pdf"));

@@ -6,23 +6,14 @@
 //! under a read-only folder, a file size limit and SIGKILL.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
-use crate::support;
+use crate::support::{self, JOURNAL, TEMP_PREFIX, big_matrix, llmaas_variant, s, sha256_hex, write_file};
 
 const LANGS: [&str; 5] = ["de", "en", "fr", "es", "it"];
-pub(crate) const TEMP_PREFIX: &str = ".raci-annex-";
-pub(crate) const JOURNAL: &str = ".raci-annex.journal";
-
-pub(crate) fn s(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
 
 /// `generate --quiet --format csv --data DATA --out OUT`.
 pub(crate) fn csv_args(data: &Path, out: &Path) -> Vec<String> {
@@ -94,77 +85,6 @@ pub(crate) fn parse_sums(text: &str) -> BTreeMap<String, String> {
             (name.to_string(), hash.to_string())
         })
         .collect()
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A copy of the canonical matrix with its `id:` (and optionally `version:`) replaced.
-pub(crate) fn llmaas_variant(id: &str, version: &str) -> String {
-    let text = std::fs::read_to_string(support::llmaas()).expect("read llmaas.yaml");
-    let out = text.replacen("id: \"llmaas\"", &format!("id: \"{id}\""), 1).replacen(
-        "version: \"1.0\"",
-        &format!("version: \"{version}\""),
-        1,
-    );
-    assert!(out.contains(&format!("id: \"{id}\"")) && out.contains(&format!("version: \"{version}\"")));
-    out
-}
-
-/// A valid schema-1 matrix `id` with `activities` activities in five languages,
-/// 500 per phase, for tests that need outputs far larger than the canonical matrix.
-pub(crate) fn big_matrix(id: &str, version: &str, activities: usize) -> String {
-    const PER_PHASE: usize = 500;
-    let mut y = String::with_capacity(activities * 520 + 4096);
-    let _ = write!(
-        y,
-        "schema: 1\nid: \"{id}\"\nversion: \"{version}\"\ndate: 2026-11-23\nsource_language: \"de\"\n\
-         languages: [\"de\", \"en\", \"fr\", \"es\", \"it\"]\n\
-         title: {{de: \"Große Matrix\", en: \"Large matrix\", fr: \"Grande matrice\", es: \"Matriz grande\", it: \"Matrice grande\"}}\n\
-         roles:\n"
-    );
-    for (code, name) in [("R", "Responsible"), ("A", "Accountable"), ("C", "Consulted"), ("I", "Informed")] {
-        let _ = writeln!(
-            y,
-            "  - code: \"{code}\"\n    name: {{de: \"{name}\", en: \"{name}\", fr: \"{name}\", es: \"{name}\", it: \"{name}\"}}\n    \
-             description: {{de: \"Rolle {code}\", en: \"Role {code}\", fr: \"Rôle {code}\", es: \"Rol {code}\", it: \"Ruolo {code}\"}}"
-        );
-    }
-    y.push_str(
-        "parties:\n  - id: \"customer\"\n    name: {de: Kunde, en: Customer, fr: Client, es: Cliente, it: Cliente}\n  \
-         - id: \"provider\"\n    name: {de: Anbieter, en: Provider, fr: Fournisseur, es: Proveedor, it: Fornitore}\nphases:\n",
-    );
-    for i in 0..activities {
-        if i % PER_PHASE == 0 {
-            let p = i / PER_PHASE + 1;
-            let _ = writeln!(
-                y,
-                "  - id: \"phase-{p}\"\n    title: {{de: \"Phase {p}\", en: \"Phase {p}\", fr: \"Phase {p}\", es: \"Fase {p}\", it: \"Fase {p}\"}}\n    activities:"
-            );
-        }
-        let roles = if i % 2 == 0 {
-            "{customer: \"RA\", provider: \"CI\"}"
-        } else {
-            "{customer: \"C\", provider: \"RA\"}"
-        };
-        let _ = writeln!(
-            y,
-            "      - id: \"BIG-{i:06}\"\n        text: {{de: \"Vorgang {i} prüfen und gemäß Vertrag dokumentieren\", \
-             en: \"Check operation {i} and document it under the contract\", fr: \"Vérifier l’opération {i} et la documenter selon le contrat\", \
-             es: \"Verificar la operación {i} y documentarla según el contrato\", it: \"Verificare l’operazione {i} e documentarla secondo il contratto\"}}\n        \
-             roles: {roles}"
-        );
-    }
-    y
-}
-
-/// Writes `text` to `dir/name` and returns the path.
-pub(crate) fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("create folder");
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("write matrix");
-    p
 }
 
 // A CSV run writes the 10 CSV files and SHA256SUMS, which lists exactly them with correct digests and passes `sha256sum -c`.

@@ -6,28 +6,14 @@
 //! every sheet must match, and nothing else may be in the sheet.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use calamine::{Data, Range, Reader, Xlsx, open_workbook};
 use raci_annex::i18n::{Strings, Templates};
 use raci_annex::model::{Activity, Lang, Matrix, Phase};
 
-use crate::support;
-
-/// Runs `generate --format xlsx` on `data` (plus `extra` arguments) into a fresh folder.
-fn generate(name: &str, data: &Path, extra: &[&str]) -> PathBuf {
-    let dir = support::scratch(name);
-    let out = dir.join("out");
-    let data = data.to_str().expect("utf-8 path");
-    let out_s = out.to_str().expect("utf-8 path");
-    let mut args = vec!["generate", "--quiet", "--format", "xlsx", "--data", data, "--out", out_s];
-    args.extend_from_slice(extra);
-    let o = support::run(&dir, &args);
-    assert!(o.status.success(), "generate failed: {}", support::stderr(&o));
-    out
-}
+use crate::support::{self, MatrixYaml};
 
 fn load(path: &Path) -> Matrix {
     raci_annex::load::load(path).unwrap_or_else(|r| panic!("{r:?}")).matrix
@@ -198,7 +184,7 @@ fn assert_only_shared_strings(sheets: &[String]) {
 // The canonical matrix in all five languages: sheet names, order, and every cell.
 #[test]
 fn llmaas_workbooks_hold_the_matrix_in_every_language() {
-    let out = generate("xlsx-llmaas", &support::llmaas(), &[]);
+    let out = support::generate("xlsx-llmaas", "xlsx", &[&support::llmaas()], &[]);
     let m = load(&support::llmaas());
     assert_eq!(m.languages.len(), 5);
     for l in &m.languages {
@@ -214,7 +200,7 @@ fn llmaas_workbooks_hold_the_matrix_in_every_language() {
 // Panes, filters, print setup, header and footer, properties: read from the XML itself.
 #[test]
 fn llmaas_workbook_is_set_up_for_screen_and_print() {
-    let out = generate("xlsx-setup", &support::llmaas(), &["--lang", "de"]);
+    let out = support::generate("xlsx-setup", "xlsx", &[&support::llmaas()], &["--lang", "de"]);
     let path = out.join("llmaas-de.xlsx");
     let m = load(&support::llmaas());
     let l = lang("de");
@@ -269,8 +255,8 @@ fn llmaas_workbook_is_set_up_for_screen_and_print() {
 // The same input gives the same bytes, run after run.
 #[test]
 fn two_runs_are_byte_identical() {
-    let a = generate("xlsx-det-a", &support::llmaas(), &[]);
-    let b = generate("xlsx-det-b", &support::llmaas(), &[]);
+    let a = support::generate("xlsx-det-a", "xlsx", &[&support::llmaas()], &[]);
+    let b = support::generate("xlsx-det-b", "xlsx", &[&support::llmaas()], &[]);
     for l in ["de", "en", "fr", "es", "it"] {
         let name = format!("llmaas-{l}.xlsx");
         let (x, y) = (std::fs::read(a.join(&name)).unwrap(), std::fs::read(b.join(&name)).unwrap());
@@ -282,7 +268,7 @@ fn two_runs_are_byte_identical() {
 #[test]
 fn hard_cases_are_legal_complete_and_inert() {
     let data = support::fixture("valid/xlsx-hard.yaml");
-    let out = generate("xlsx-hard", &data, &[]);
+    let out = support::generate("xlsx-hard", "xlsx", &[&data], &[]);
     let m = load(&data);
     let de = lang("de");
     let path = out.join("xlsx-hard-de.xlsx");
@@ -342,31 +328,20 @@ fn hard_cases_are_legal_complete_and_inert() {
 
 /// A valid matrix in English: `parties` parties and one phase per (title, activity count).
 fn matrix_yaml(parties: usize, phases: &[(String, usize)]) -> String {
-    let mut y = String::from(
-        "schema: 1\nid: \"gen\"\nversion: \"1\"\ndate: 2026-01-01\nsource_language: \"en\"\nlanguages: [\"en\"]\n\
-         title: {en: \"Generated\"}\nroles:\n\
-         - {code: \"R\", name: {en: \"Responsible\"}, description: {en: \"Does it\"}}\n\
-         - {code: \"A\", name: {en: \"Accountable\"}, description: {en: \"Answers for it\"}}\n\
-         - {code: \"C\", name: {en: \"Consulted\"}, description: {en: \"Is asked\"}}\n\
-         - {code: \"I\", name: {en: \"Informed\"}, description: {en: \"Is told\"}}\nparties:\n",
-    );
+    let mut m = MatrixYaml::new("gen", &["en"], "Generated");
     for p in 0..parties {
-        writeln!(y, "- {{id: \"p{p}\", name: {{en: \"Party {p}\"}}}}").unwrap();
+        m.party(&format!("p{p}"), format!("Party {p}"));
     }
-    y.push_str("phases:\n");
     let mut n = 0;
     for (i, (title, count)) in phases.iter().enumerate() {
-        writeln!(y, "- id: \"ph{i}\"\n  title: {{en: {title:?}}}\n  activities:").unwrap();
+        m.phase(&format!("ph{i}"), title);
         for _ in 0..*count {
             n += 1;
-            writeln!(
-                y,
-                "  - {{id: \"A-{n:05}\", text: {{en: \"Activity number {n} of the generated matrix, with a few more words\"}}, roles: {{p0: \"RA\", p1: \"CI\"}}}}"
-            )
-            .unwrap();
+            let text = format!("Activity number {n} of the generated matrix, with a few more words");
+            m.activity(&format!("A-{n:05}"), text, "p0: RA, p1: CI");
         }
     }
-    y
+    m.build()
 }
 
 // Forty phases with one title and eight parties: forty distinct, legal sheet names.
@@ -387,7 +362,7 @@ fn forty_phases_get_forty_distinct_sheets() {
         })
         .collect();
     std::fs::write(&data, matrix_yaml(8, &phases)).unwrap();
-    let out = generate("xlsx-forty-out", &data, &[]);
+    let out = support::generate("xlsx-forty-out", "xlsx", &[&data], &[]);
     let m = load(&data);
     let names = assert_workbook(&out.join("gen-en.xlsx"), &m, &lang("en"));
     assert_eq!(names.len(), 41);
@@ -404,7 +379,7 @@ fn ten_thousand_activities_fit_one_sheet() {
     assert!(yaml.len() < 16 * 1024 * 1024);
     std::fs::write(&data, yaml).unwrap();
     let started = std::time::Instant::now();
-    let out = generate("xlsx-10k-out", &data, &[]);
+    let out = support::generate("xlsx-10k-out", "xlsx", &[&data], &[]);
     eprintln!("10,000 activities: generate took {:?}", started.elapsed());
     let path = out.join("gen-en.xlsx");
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
@@ -422,9 +397,10 @@ fn ten_thousand_activities_fit_one_sheet() {
 fn layout_paper_and_orientation_are_respected() {
     let dir = support::scratch("xlsx-letter");
     std::fs::write(dir.join("layout.yaml"), "paper: letter\norientation: landscape\n").unwrap();
-    let out = generate(
+    let out = support::generate(
         "xlsx-letter-out",
-        &support::llmaas(),
+        "xlsx",
+        &[&support::llmaas()],
         &["--lang", "en", "--templates", dir.to_str().unwrap()],
     );
     let path = out.join("llmaas-en.xlsx");
