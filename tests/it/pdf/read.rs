@@ -11,26 +11,26 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 
 /// One string shown by `Tj`/`TJ` (or `'`/`"`): where, in which face, how wide.
 #[derive(Clone, Debug)]
-pub struct Run {
+pub(crate) struct Run {
     /// The decoded text.
-    pub text: String,
+    pub(crate) text: String,
     /// The font's `/BaseFont`, subset tag included.
-    pub font: String,
+    pub(crate) font: String,
     /// The font size from `Tf`, scaled by the text and current matrices.
-    pub size: f32,
+    pub(crate) size: f32,
     /// Start of the baseline, in page space.
-    pub x: f32,
+    pub(crate) x: f32,
     /// The baseline, in page space.
-    pub y: f32,
+    pub(crate) y: f32,
     /// Advance width from the font's `/W` array, in page space.
-    pub width: f32,
+    pub(crate) width: f32,
     /// The marked-content sequence the run is shown in (the innermost).
-    pub mark: Marked,
+    pub(crate) mark: Marked,
 }
 
 /// What a piece of content is, for the logical structure of a tagged PDF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Marked {
+pub(crate) enum Marked {
     /// Outside any marked-content sequence.
     Unmarked,
     /// Inside an `/Artifact` sequence.
@@ -43,14 +43,14 @@ pub enum Marked {
 
 impl Run {
     /// Whether the run is set in the bold face.
-    pub fn bold(&self) -> bool {
+    pub(crate) fn bold(&self) -> bool {
         self.font.ends_with("-Bold")
     }
 }
 
 /// A stroked straight line, in page space.
 #[derive(Clone, Copy, Debug)]
-pub struct Rule {
+pub(crate) struct Rule {
     pub x0: f32,
     pub y0: f32,
     pub x1: f32,
@@ -58,41 +58,41 @@ pub struct Rule {
 }
 
 /// One page: its size, its text runs in drawing order and its stroked lines.
-pub struct Page {
-    pub id: ObjectId,
-    pub width: f32,
-    pub height: f32,
-    pub runs: Vec<Run>,
-    pub rules: Vec<Rule>,
+pub(crate) struct Page {
+    pub(crate) id: ObjectId,
+    pub(crate) width: f32,
+    pub(crate) height: f32,
+    pub(crate) runs: Vec<Run>,
+    pub(crate) rules: Vec<Rule>,
     /// The MCIDs of the page's marked-content sequences, in stream order.
-    pub mcids: Vec<u32>,
+    pub(crate) mcids: Vec<u32>,
     /// Paths painted and images drawn outside any marked-content sequence.
-    pub unmarked_graphics: usize,
+    pub(crate) unmarked_graphics: usize,
 }
 
 impl Page {
     /// Every run's text joined by single spaces, white space collapsed.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         collapse(&self.runs.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join(" "))
     }
 }
 
 /// One outline item with its destination.
 #[derive(Debug)]
-pub struct Item {
-    pub title: String,
+pub(crate) struct Item {
+    pub(crate) title: String,
     /// 0-based page index of the `/Dest`.
-    pub page: usize,
+    pub(crate) page: usize,
     /// The `/XYZ` top of the destination.
-    pub y: f32,
-    pub kids: Vec<Item>,
+    pub(crate) y: f32,
+    pub(crate) kids: Vec<Item>,
 }
 
 /// A PDF file read back.
-pub struct Pdf {
-    pub bytes: Vec<u8>,
-    pub doc: Document,
-    pub pages: Vec<Page>,
+pub(crate) struct Pdf {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) doc: Document,
+    pub(crate) pages: Vec<Page>,
 }
 
 /// A Type0 font as the page resources describe it.
@@ -107,11 +107,11 @@ struct Font {
 }
 
 /// White space runs collapsed to one space, ends trimmed.
-pub fn collapse(s: &str) -> String {
+pub(crate) fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-pub fn num(o: &Object) -> f32 {
+pub(crate) fn num(o: &Object) -> f32 {
     match o {
         Object::Integer(i) => *i as f32,
         Object::Real(r) => *r,
@@ -120,7 +120,7 @@ pub fn num(o: &Object) -> f32 {
 }
 
 /// A PDF text string (UTF-16BE with BOM, or PDFDocEncoding for ASCII).
-pub fn text_string(o: &Object) -> String {
+pub(crate) fn text_string(o: &Object) -> String {
     let Object::String(b, _) = o else { panic!("expected a string, found {o:?}") };
     if b.starts_with(&[0xFE, 0xFF]) {
         let units: Vec<u16> = b[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
@@ -160,7 +160,7 @@ impl M {
 
 impl Pdf {
     /// Reads `path`; panics with the reason when it is not a readable PDF.
-    pub fn open(path: &Path) -> Pdf {
+    pub(crate) fn open(path: &Path) -> Pdf {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         let doc = Document::load_mem(&bytes).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
         let mut pages = Vec::new();
@@ -170,24 +170,24 @@ impl Pdf {
         Pdf { bytes, doc, pages }
     }
 
-    pub fn catalog(&self) -> &Dictionary {
+    pub(crate) fn catalog(&self) -> &Dictionary {
         self.doc.catalog().expect("a catalog")
     }
 
-    pub fn info(&self) -> &Dictionary {
+    pub(crate) fn info(&self) -> &Dictionary {
         let id = self.doc.trailer.get(b"Info").and_then(Object::as_reference).expect("/Info in the trailer");
         self.doc.get_dictionary(id).expect("/Info dictionary")
     }
 
     /// Follows a reference (or returns the object itself).
-    pub fn deref<'a>(&'a self, o: &'a Object) -> &'a Object {
+    pub(crate) fn deref<'a>(&'a self, o: &'a Object) -> &'a Object {
         match o {
             Object::Reference(id) => self.doc.get_object(*id).expect("a referenced object"),
             o => o,
         }
     }
 
-    pub fn dict<'a>(&'a self, o: &'a Object) -> &'a Dictionary {
+    pub(crate) fn dict<'a>(&'a self, o: &'a Object) -> &'a Dictionary {
         match self.deref(o) {
             Object::Dictionary(d) => d,
             Object::Stream(s) => &s.dict,
@@ -196,18 +196,18 @@ impl Pdf {
     }
 
     /// A stream's content, decompressed when it is filtered.
-    pub fn stream_bytes(&self, o: &Object) -> Vec<u8> {
+    pub(crate) fn stream_bytes(&self, o: &Object) -> Vec<u8> {
         let Object::Stream(s) = self.deref(o) else { panic!("expected a stream") };
         if s.dict.has(b"Filter") { s.decompressed_content().expect("decompress") } else { s.content.clone() }
     }
 
     /// The text of the whole document: pages joined by spaces.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.pages.iter().map(Page::text).collect::<Vec<_>>().join(" ")
     }
 
     /// Every `Type0` font object of the file.
-    pub fn type0_fonts(&self) -> Vec<&Dictionary> {
+    pub(crate) fn type0_fonts(&self) -> Vec<&Dictionary> {
         self.doc
             .objects
             .values()
@@ -219,7 +219,7 @@ impl Pdf {
     }
 
     /// The outline tree, items in the order `/First` → `/Next` gives them.
-    pub fn outline(&self) -> Vec<Item> {
+    pub(crate) fn outline(&self) -> Vec<Item> {
         let index: BTreeMap<ObjectId, usize> =
             self.pages.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let Ok(root) = self.catalog().get(b"Outlines") else { return Vec::new() };

@@ -11,24 +11,24 @@ use super::read::{Marked, Pdf, collapse};
 
 /// One structure element.
 #[derive(Debug)]
-pub struct Elem {
-    pub role: String,
-    pub kids: Vec<Kid>,
-    pub attrs: Option<Dictionary>,
-    pub alt: Option<String>,
+pub(crate) struct Elem {
+    pub(crate) role: String,
+    pub(crate) kids: Vec<Kid>,
+    pub(crate) attrs: Option<Dictionary>,
+    pub(crate) alt: Option<String>,
 }
 
 /// A child of a structure element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kid {
+pub(crate) enum Kid {
     Elem(usize),
     Content { page: usize, mcid: u32 },
     Object(ObjectId),
 }
 
 /// The structure tree; element 0 is the root's only kid (the document).
-pub struct Tree {
-    pub elems: Vec<Elem>,
+pub(crate) struct Tree {
+    pub(crate) elems: Vec<Elem>,
     ids: BTreeMap<ObjectId, usize>,
 }
 
@@ -87,7 +87,7 @@ const STANDARD: &[&str] = &[
 
 impl Tree {
     /// Reads the tree of `pdf`, following `/K` from `/StructTreeRoot`.
-    pub fn read(pdf: &Pdf) -> Tree {
+    pub(crate) fn read(pdf: &Pdf) -> Tree {
         let root = pdf.dict(pdf.catalog().get(b"StructTreeRoot").expect("/StructTreeRoot in the catalog"));
         assert_eq!(root.get(b"Type").and_then(Object::as_name).ok(), Some(&b"StructTreeRoot"[..]));
         let pages: BTreeMap<ObjectId, usize> = pdf.pages.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
@@ -152,7 +152,7 @@ impl Tree {
     }
 
     /// Every element in reading order (depth first).
-    pub fn preorder(&self) -> Vec<usize> {
+    pub(crate) fn preorder(&self) -> Vec<usize> {
         fn walk(t: &Tree, e: usize, out: &mut Vec<usize>) {
             out.push(e);
             for k in &t.elems[e].kids {
@@ -167,7 +167,7 @@ impl Tree {
     }
 
     /// Every marked-content sequence in reading order.
-    pub fn content_order(&self) -> Vec<(usize, u32)> {
+    pub(crate) fn content_order(&self) -> Vec<(usize, u32)> {
         fn walk(t: &Tree, e: usize, out: &mut Vec<(usize, u32)>) {
             for k in &t.elems[e].kids {
                 match *k {
@@ -183,7 +183,7 @@ impl Tree {
     }
 
     /// The text of `e` and its descendants, runs joined by spaces, white space collapsed.
-    pub fn text(&self, pdf: &Pdf, e: usize) -> String {
+    pub(crate) fn text(&self, pdf: &Pdf, e: usize) -> String {
         let mut parts = Vec::new();
         self.collect_text(pdf, e, &mut parts);
         collapse(&parts.join(" "))
@@ -206,7 +206,7 @@ impl Tree {
     }
 
     /// The child elements of `e`.
-    pub fn children(&self, e: usize) -> Vec<usize> {
+    pub(crate) fn children(&self, e: usize) -> Vec<usize> {
         self.elems[e]
             .kids
             .iter()
@@ -218,12 +218,12 @@ impl Tree {
     }
 
     /// Every element of `role`, in reading order.
-    pub fn all(&self, role: &str) -> Vec<usize> {
+    pub(crate) fn all(&self, role: &str) -> Vec<usize> {
         self.preorder().into_iter().filter(|&e| self.elems[e].role == role).collect()
     }
 
     /// The element whose object is `id`.
-    pub fn by_id(&self, id: ObjectId) -> Option<usize> {
+    pub(crate) fn by_id(&self, id: ObjectId) -> Option<usize> {
         self.ids.get(&id).copied()
     }
 }
@@ -247,7 +247,7 @@ fn kid_list(pdf: &Pdf, k: &Object) -> Vec<Object> {
 /// tree and the marked content agreeing both ways, standard types only,
 /// reading order equal to drawing order, the running header and footer as
 /// artifacts, and tables of THead/TBody rows with column-scoped TH cells.
-pub fn check_tagged(pdf: &Pdf, lang: &str, running: usize, what: &str) -> Tree {
+pub(crate) fn check_tagged(pdf: &Pdf, lang: &str, running: usize, what: &str) -> Tree {
     let cat = pdf.catalog();
     let mark_info = pdf.dict(cat.get(b"MarkInfo").expect("/MarkInfo"));
     assert_eq!(mark_info.get(b"Marked").ok(), Some(&Object::Boolean(true)), "{what}: /Marked true");
