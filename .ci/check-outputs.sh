@@ -245,7 +245,7 @@ ra diff --quiet "$amend/old.yaml" "$amend/new.yaml" --out "$amend/a" --attach-so
   fail "diff --out failed"
 (cd "$amend/a" && sha256sum --strict -c SHA256SUMS) || fail "diff --out: SHA256SUMS does not match"
 listed=$(awk '{ print $2 }' "$amend/a/SHA256SUMS" | sort)
-present=$(find "$amend/a" -mindepth 1 -maxdepth 1 ! -name SHA256SUMS -printf '%f\n' | sort)
+present=$(find "$amend/a" -mindepth 1 -maxdepth 1 ! -name SHA256SUMS ! -name .raci-annex.lock ! -name .raci-annex.manifest -printf '%f\n' | sort)
 [[ $listed == "$present" ]] || fail "diff --out: SHA256SUMS does not list exactly the files present"
 langs=$(grep -c '' <<<"$(sed -n 's/^languages: \[\(.*\)\]$/\1/p' data/llmaas.yaml | tr ',' '\n')")
 (($(wc -l <"$amend/a/SHA256SUMS") == 3 * langs)) || fail "diff --out: expected 3 files for each of $langs languages"
