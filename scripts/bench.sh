@@ -16,7 +16,8 @@
 # (the size whose two versions `diff --json` compares against GNU `diff -u`,
 # default 35000; "" to skip), AMEND (diff --out, the amendment annex, of
 # those two versions and of the 24-activity matrix with 5 changes; "" to
-# skip, default 1), AUTHORING (the size of the matrix that `validate
+# skip, default 1), ATTACH (the size whose PDFs are timed with and without
+# --attach-source, default 10000; "" to skip), AUTHORING (the size of the matrix that `validate
 # --message-format json` checks with 1,000 errors put in by
 # scripts/inject-errors.py, and `schema`; default 35000, "" to skip),
 # BATCH (a folder of that many matrices of 60 activities each, default
@@ -253,13 +254,31 @@ if [ -n "$MD" ]; then
   echo
   echo "generate --format md, 10,000 activities, 3 languages (A), beside --format csv (B):"
   python3 "$BENCH/timeit.py" --runs "$((RUNS * 2))" --warmup "$WARMUP" \
-    --vs "$TOOL generate --quiet --data $M --out $OUT/p --lang $LANGS --format csv" -- \
-    "$TOOL" generate --quiet --data "$M" --out "$OUT/t" --lang $LANGS --format md | tee "$OUT/md.txt"
+    --vs "$FRESH $TOOL generate --quiet --data $M --lang $LANGS --format csv" -- \
+    $FRESH "$TOOL" generate --quiet --data "$M" --lang $LANGS --format md | tee "$OUT/md.txt"
   echo
   echo "the whole job with md (A: pdf,xlsx,csv,md) against the default formats (B), 10,000 activities:"
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
-    --vs "$TOOL generate --quiet --data $M --out $OUT/p --lang $LANGS" -- \
-    "$TOOL" generate --quiet --data "$M" --out "$OUT/t" --lang $LANGS --format pdf,xlsx,csv,md | tee "$OUT/md-added.txt"
+    --vs "$FRESH $TOOL generate --quiet --data $M --lang $LANGS" -- \
+    $FRESH "$TOOL" generate --quiet --data "$M" --lang $LANGS --format pdf,xlsx,csv,md | tee "$OUT/md-added.txt"
+fi
+
+ATTACH=${ATTACH-10000}
+if [ -n "$ATTACH" ]; then
+  # --attach-source (PDF/A-3a: the matrix file and each language's CSV
+  # embedded in its annex) against the same PDFs without (target: A/B
+  # ratio under 1.10), and the sizes of the two annexes of the first language.
+  M=$DATA/n$ATTACH.yaml
+  [ -s "$M" ] || "$PY" "$BENCH/scale.py" --src data/llmaas.yaml --n "$ATTACH" --langs $LANGS --out "$M"
+  echo
+  echo "--format pdf --attach-source (A) against --format pdf (B), $ATTACH activities, 3 languages:"
+  python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" \
+    --vs "$FRESH $TOOL generate --quiet --data $M --lang $LANGS --format pdf" -- \
+    $FRESH "$TOOL" generate --quiet --data "$M" --lang $LANGS --format pdf --attach-source | tee "$OUT/attach.txt"
+  rm -rf "$OUT/attach-a" "$OUT/attach-b"
+  "$TOOL" generate --quiet --data "$M" --lang de --format pdf --attach-source --out "$OUT/attach-a"
+  "$TOOL" generate --quiet --data "$M" --lang de --format pdf --out "$OUT/attach-b"
+  echo "annex sizes (de): with sources $(stat -c %s "$OUT"/attach-a/*.pdf) bytes, without $(stat -c %s "$OUT"/attach-b/*.pdf) bytes"
 fi
 
 # diff --out: the amendment annex (PDF, XLSX, CSV; de, en, fr) of the same
@@ -273,7 +292,7 @@ if [ -n "$AMEND" ] && [ -n "$DIFF" ]; then
   log=$OUT/amend-n$DIFF.txt
   rm -rf "$OUT/amend"
   python3 "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --vs "$TOOL diff --json $old $new" -- \
-    "$TOOL" diff --quiet "$old" "$new" --out "$OUT/amend" --lang $LANGS >"$log"
+    $FRESH "$TOOL" diff --quiet "$old" "$new" --lang $LANGS >"$log"
   a=$(awk '/^A /{f=1} f&&/wall/{print $6; exit}' "$log")
   b=$(awk '/^B /{f=1} f&&/wall/{print $6; exit}' "$log")
   cpu=$(awk '/^A /{f=1} f&&/cpu/{print $6; exit}' "$log")
@@ -282,6 +301,7 @@ if [ -n "$AMEND" ] && [ -n "$DIFF" ]; then
   echo
   echo "| job | activities | changes | raci-annex | cpu | diff --json | target | peak (median, max) |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  "$TOOL" diff --quiet "$old" "$new" --lang en --format csv --out "$OUT/amend"
   changes=$(($(wc -l <"$OUT/amend/llmaas-changes-en.csv") - 1))
   printf '| diff --out, all formats, 3 languages | %s | %s | %s s | %s s | %s s | < 1.5 s, < 300 MiB | %s, %s MiB |\n' \
     "$DIFF" "$changes" "$a" "$cpu" "$b" "$peak" "$maxpeak"
@@ -291,7 +311,6 @@ if [ -n "$AMEND" ]; then
   [ -s "$DATA/n24-new.yaml" ] || "$PY" scripts/new-version.py --src "$DATA/n24.yaml" --out "$DATA/n24-new.yaml"
   echo
   echo "diff --out of the 24-activity matrix with 5 changes, all formats, 3 languages, whole process (target < 30 ms):"
-  rm -rf "$OUT/amend24"
   python3 "$BENCH/timeit.py" --runs "$((RUNS * 6))" --warmup "$WARMUP" -- \
-    "$TOOL" diff --quiet "$DATA/n24.yaml" "$DATA/n24-new.yaml" --out "$OUT/amend24" | tee "$OUT/amend24.txt"
+    $FRESH "$TOOL" diff --quiet "$DATA/n24.yaml" "$DATA/n24-new.yaml" | tee "$OUT/amend24.txt"
 fi
