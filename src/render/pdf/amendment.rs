@@ -71,21 +71,21 @@ fn sources(job: &AmendmentJob<'_>) -> Result<Vec<Attachment>, RenderError> {
     Ok(vec![
         Attachment {
             name: old,
-            bytes: v.old.source.text.as_bytes().to_vec(),
+            body: super::finish::packed(&v.old.source.sha256, &v.old.source.text),
             mime: "application/yaml",
             relationship: "Source",
             description: format!("{} {} ({})", v.id, v.old.version, w.previous_version),
         },
         Attachment {
             name: new,
-            bytes: v.new.source.text.as_bytes().to_vec(),
+            body: super::finish::packed(&v.new.source.sha256, &v.new.source.text),
             mime: "application/yaml",
             relationship: "Source",
             description: format!("{} {} ({})", v.id, v.new.version, w.new_version),
         },
         Attachment {
             name: csv.file_name,
-            bytes: csv.bytes,
+            body: super::finish::Body::Plain(csv.bytes),
             mime: "text/csv",
             relationship: "Data",
             description: format!("{} {} → {} ({})", v.id, v.old.version, v.new.version, v.lang),

@@ -36,12 +36,68 @@ pub(super) struct Meta<'a> {
     pub(super) attachments: Vec<Attachment>,
 }
 
+/// An attachment's content.
+pub(super) enum Body {
+    /// The file's bytes, deflated with the document's other streams.
+    Plain(Vec<u8>),
+    /// The file deflated once for every document that embeds it
+    /// ([`packed`]): `size` bytes before deflating.
+    Packed { size: usize, deflated: std::sync::Arc<Vec<u8>> },
+}
+
+impl Body {
+    /// The file's size in bytes (`/Params /Size`).
+    fn size(&self) -> usize {
+        match self {
+            Body::Plain(b) => b.len(),
+            Body::Packed { size, .. } => *size,
+        }
+    }
+}
+
+/// `text` as an attachment body, deflated once per process and `key` (the
+/// file's SHA-256): the annexes of every language of a matrix embed the same
+/// source file, which would otherwise be deflated for each of them. The
+/// bytes are those [`compress`] would write; at most [`PACKED_CACHE_BYTES`]
+/// of deflated text are kept.
+pub(super) fn packed(key: &str, text: &std::sync::Arc<str>) -> Body {
+    use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+    type Cache = (std::collections::HashMap<String, Arc<OnceLock<Option<Arc<Vec<u8>>>>>>, usize);
+    static CACHE: std::sync::LazyLock<Mutex<Cache>> = std::sync::LazyLock::new(Default::default);
+    let bytes = text.as_bytes();
+    let deflate_smaller = || deflate(bytes).filter(|d| d.len() < bytes.len()).map(Arc::new);
+    let cell = {
+        let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        match cache.0.get(key) {
+            Some(cell) => Some(cell.clone()),
+            None if cache.1 + bytes.len() / 4 <= PACKED_CACHE_BYTES => {
+                cache.1 += bytes.len() / 4; // a YAML file deflates to about a quarter
+                let cell: Arc<OnceLock<Option<Arc<Vec<u8>>>>> = Arc::default();
+                cache.0.insert(key.to_owned(), cell.clone());
+                Some(cell)
+            }
+            None => None,
+        }
+    };
+    let deflated = match cell {
+        Some(cell) => cell.get_or_init(deflate_smaller).clone(),
+        None => deflate_smaller(),
+    };
+    match deflated {
+        Some(deflated) => Body::Packed { size: bytes.len(), deflated },
+        None => Body::Plain(bytes.to_vec()),
+    }
+}
+
+/// At most this many bytes of deflated source files are kept for the process.
+const PACKED_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// A file carried inside the PDF (PDF/A-3 associated file, ISO 19005-3 6.8).
 pub(super) struct Attachment {
     /// Its file name.
     pub(super) name: String,
-    /// Its content, byte for byte.
-    pub(super) bytes: Vec<u8>,
+    /// Its content: byte for byte, or already deflated.
+    pub(super) body: Body,
     /// Its MIME type, e.g. `application/yaml`.
     pub(super) mime: &'static str,
     /// How it relates to the document: `Source`, `Data`, ...
@@ -279,17 +335,22 @@ fn embed(lo: &mut lopdf::Document, files: &[Attachment], pdf_date: &str) -> Opti
     let mut specs: Vec<(String, ObjectId)> = Vec::new();
     for f in files {
         let params = Dictionary::from_iter(vec![
-            ("Size", Object::Integer(f.bytes.len() as i64)),
+            ("Size", Object::Integer(f.body.size() as i64)),
             ("ModDate", Object::string_literal(pdf_date)),
         ]);
-        let stream = Stream::new(
-            Dictionary::from_iter(vec![
-                ("Type", "EmbeddedFile".into()),
-                ("Subtype", Object::Name(f.mime.as_bytes().to_vec())),
-                ("Params", Object::Dictionary(params)),
-            ]),
-            f.bytes.clone(),
-        );
+        let mut dict = Dictionary::from_iter(vec![
+            ("Type", "EmbeddedFile".into()),
+            ("Subtype", Object::Name(f.mime.as_bytes().to_vec())),
+            ("Params", Object::Dictionary(params)),
+        ]);
+        let content = match &f.body {
+            Body::Plain(bytes) => bytes.clone(),
+            Body::Packed { deflated, .. } => {
+                dict.set("Filter", "FlateDecode"); // so `compress` leaves it as it is
+                deflated.as_ref().clone()
+            }
+        };
+        let stream = Stream::new(dict, content);
         let ef = lo.add_object(stream);
         let refs = Dictionary::from_iter(vec![("F", Object::Reference(ef)), ("UF", Object::Reference(ef))]);
         let spec = lo.add_object(Dictionary::from_iter(vec![

@@ -57,7 +57,7 @@ fn sources(job: &Job<'_>) -> Result<Vec<finish::Attachment>, RenderError> {
     let csv = super::csv::render(job)?.into_iter().next().map(|o| (o.file_name, o.bytes));
     let mut files = vec![finish::Attachment {
         name: v.source.file_name.clone(),
-        bytes: v.source.text.as_bytes().to_vec(),
+        body: finish::packed(&v.source.sha256, &v.source.text),
         mime: "application/yaml",
         relationship: "Source",
         description: format!("{} {}, {}", v.id, v.version, job.strings.legend_heading),
@@ -65,7 +65,7 @@ fn sources(job: &Job<'_>) -> Result<Vec<finish::Attachment>, RenderError> {
     if let Some((name, bytes)) = csv {
         files.push(finish::Attachment {
             name,
-            bytes,
+            body: finish::Body::Plain(bytes),
             mime: "text/csv",
             relationship: "Data",
             description: format!("{} {} ({})", v.id, v.version, v.lang),
