@@ -357,7 +357,8 @@ pub(crate) fn write_jobs<J: Sync>(
 ) -> Result<Vec<output::Written>, Failure> {
     let notify = |lock: &Path| progress.waiting(lock);
     let wait = if run.wait { output::Wait::Block(&notify) } else { output::Wait::NoWait };
-    let folder = output::Folder::open(run.out, wait)?;
+    let mut folder = output::Folder::open(run.out, wait)?;
+    folder.expect(run.files.iter().sum::<usize>() + 2); // with SHA256SUMS and the manifest
     if folder.recovered() > 0 {
         progress.recovered(folder.path(), folder.recovered());
     }

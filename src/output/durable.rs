@@ -19,10 +19,17 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-/// Threads that flush staged files. They mostly wait for the disk, so there
-/// are more of them than cores: concurrent `fsync` calls share the disk's
-/// cache flushes.
+/// At most this many threads flush staged files. They mostly wait for the
+/// disk, so there are more of them than cores: concurrent `fsync` calls
+/// share the disk's cache flushes.
 const THREADS: usize = 16;
+
+/// Threads for a run of `files` files: one per eight files, at least two,
+/// at most [`THREADS`]: starting sixteen for a run of a dozen files cost it
+/// a few percent of its time (docs/performance.md, *The small run*).
+pub(super) fn threads_for(files: usize) -> usize {
+    (files / 8).clamp(2, THREADS)
+}
 /// Files waiting to be flushed before [`Flusher::flush`] blocks the stager.
 const QUEUE: usize = 256;
 
@@ -41,12 +48,12 @@ impl std::fmt::Debug for Flusher {
 }
 
 impl Flusher {
-    /// Starts the flushing threads.
-    pub(super) fn start() -> Flusher {
+    /// Starts `threads` flushing threads.
+    pub(super) fn start(threads: usize) -> Flusher {
         let (queue, work) = sync_channel::<(File, PathBuf)>(QUEUE);
         let work: Arc<Mutex<Receiver<(File, PathBuf)>>> = Arc::new(Mutex::new(work));
         let failed = Arc::new(Mutex::new(None));
-        let threads = (0..THREADS)
+        let threads = (0..threads)
             .filter_map(|i| {
                 let (work, failed) = (Arc::clone(&work), Arc::clone(&failed));
                 std::thread::Builder::new()
@@ -131,7 +138,7 @@ mod tests {
     fn every_queued_file_is_flushed_before_finish_returns() {
         let dir = std::env::temp_dir().join(format!("raci-annex-flusher-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("mkdir");
-        let f = Flusher::start();
+        let f = Flusher::start(4);
         for i in 0..40 {
             let path = dir.join(format!("{i}"));
             std::fs::write(&path, b"x").expect("write");

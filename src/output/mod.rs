@@ -125,6 +125,9 @@ pub struct Folder {
     manifest: HashMap<InputKey, Vec<manifest::Recorded>>,
     /// Flushes staged files while the run goes on; started by the first one.
     flusher: std::sync::OnceLock<durable::Flusher>,
+    /// How many files the run expects to stage ([`Folder::expect`]), which
+    /// sizes the flusher.
+    expected: usize,
 }
 
 /// One file of a run, ready for [`Folder::commit`]: written completely under
@@ -253,7 +256,20 @@ impl Folder {
             recovered,
             manifest,
             flusher: std::sync::OnceLock::new(),
+            expected: usize::MAX,
         })
+    }
+
+    /// Tells the folder how many files this run will stage (before the
+    /// first): the flusher starts as many threads as that many files need
+    /// (a run of a dozen files two, a batch of thousands sixteen).
+    pub fn expect(&mut self, files: usize) {
+        self.expected = files;
+    }
+
+    /// The flusher, started with threads for the expected files.
+    fn flusher(&self) -> &durable::Flusher {
+        self.flusher.get_or_init(|| durable::Flusher::start(durable::threads_for(self.expected)))
     }
 
     /// The folder's path, as given to [`Folder::open`].
@@ -334,7 +350,7 @@ impl Folder {
         let (mut file, temp) =
             self.create_temp().map_err(OutputError::new("create a temporary file for", &final_path))?;
         file.write_all(bytes)
-            .and_then(|()| self.flusher.get_or_init(durable::Flusher::start).flush(file, &temp.path))
+            .and_then(|()| self.flusher().flush(file, &temp.path))
             .map_err(OutputError::new("write", &final_path))?;
         Ok(Staged { file_name: file_name.to_owned(), size, sha256, temp: Some(temp), key: None })
     }
@@ -430,7 +446,7 @@ impl Folder {
         // recovery then renames nothing, see `recover`.)
         let journal_path = self.dir.join(journal::NAME);
         let journal = Temp { path: journal_path.clone(), name: journal::NAME.to_owned(), keep: false };
-        let flusher = self.flusher.get_or_init(durable::Flusher::start);
+        let flusher = self.flusher();
         write_new(&journal_path, &journal::encode(&entries))
             .and_then(|f| flusher.flush(f, &journal_path))
             .map_err(OutputError::new("write", &journal_path))?;
