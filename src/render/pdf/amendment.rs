@@ -15,7 +15,7 @@
 
 use std::cell::OnceCell;
 
-use super::annex::acceptance;
+use super::annex::{acceptance, signers};
 use super::finish::{self, Attachment};
 use super::flow::{Align, Cell, Composed, Flow, PAD_X, Running, Style, Table, Tag, nfc};
 use super::tags::Role;
@@ -147,14 +147,7 @@ impl Doc<'_> {
                 self.group(g);
             }
         }
-        let signing: Vec<(&str, &str)> = match &self.job.layout.signatures {
-            None => v.signers.iter().map(|p| (p.id, p.name)).collect(),
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| v.signers.iter().find(|p| p.id == id))
-                .map(|p| (p.id, p.name))
-                .collect(),
-        };
+        let signing = signers(self.job.layout, v.signers.iter().map(|p| (p.id, p.name)));
         let intro = fill(&w.acceptance, &[("new", v.new.version)]);
         acceptance(&mut self.f, s.acceptance(), &intro, &signing);
     }

@@ -53,14 +53,7 @@ impl Annex<'_> {
         self.closing_notes();
         self.fingerprint();
         let v = self.job.view;
-        let signing: Vec<(&str, &str)> = match &self.job.layout.signatures {
-            None => v.parties.iter().map(|p| (p.id, p.name)).collect(),
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| v.parties.iter().find(|p| p.id == id))
-                .map(|p| (p.id, p.name))
-                .collect(),
-        };
+        let signing = signers(self.job.layout, v.parties.iter().map(|p| (p.id, p.name)));
         let words = self.job.strings.acceptance();
         acceptance(&mut self.f, words, &words.intro, &signing);
     }
@@ -349,6 +342,19 @@ impl Annex<'_> {
         let mono = Style { bold: true, ..f.body };
         f.paragraph(&format!("SHA-256 ({})", v.source.file_name), f.small, 0.0);
         f.paragraph(&v.source.sha256, mono, 0.0);
+    }
+}
+
+/// Who signs, as (id, name) in signing order: the layout's `signatures`
+/// (ids of `parties`, in its order), or every party when it has none.
+pub(super) fn signers<'m>(
+    layout: &crate::layout::Layout,
+    parties: impl Iterator<Item = (&'m str, &'m str)>,
+) -> Vec<(&'m str, &'m str)> {
+    let parties: Vec<(&str, &str)> = parties.collect();
+    match &layout.signatures {
+        None => parties,
+        Some(ids) => ids.iter().filter_map(|id| parties.iter().find(|p| p.0 == id).copied()).collect(),
     }
 }
 

@@ -425,8 +425,9 @@ impl Flow<'_> {
         self.stroke(&[(x0, y), (x1, y)], c, thick);
     }
 
-    /// Strokes a polyline: a rule or a grid line, an artifact.
-    pub(super) fn stroke(&mut self, pts: &[(f32, f32)], c: Rgb, thick: f32) {
+    /// Ends the text, starts an artifact and sets the stroke colour and
+    /// width, each only when it differs from the current one.
+    fn artifact_pen(&mut self, c: Rgb, thick: f32) {
         self.end_text();
         self.mark(Tag::Artifact);
         if self.stroke.map(|s| s.0) != Some(c) {
@@ -436,6 +437,11 @@ impl Flow<'_> {
             self.page.line_width(thick);
         }
         self.stroke = Some((c, thick));
+    }
+
+    /// Strokes a polyline: a rule or a grid line, an artifact.
+    pub(super) fn stroke(&mut self, pts: &[(f32, f32)], c: Rgb, thick: f32) {
+        self.artifact_pen(c, thick);
         self.page.polyline(pts);
     }
 
@@ -635,15 +641,7 @@ impl Flow<'_> {
         if lines.is_empty() {
             return;
         }
-        self.end_text();
-        self.mark(Tag::Artifact);
-        if self.stroke.map(|s| s.0) != Some(c) {
-            self.page.stroke_rgb(color(c));
-        }
-        if self.stroke.map(|s| s.1) != Some(thick) {
-            self.page.line_width(thick);
-        }
-        self.stroke = Some((c, thick));
+        self.artifact_pen(c, thick);
         self.page.segments(lines);
     }
 
