@@ -206,7 +206,7 @@ impl Folder {
             return Err(OutputError {
                 action: "use the output folder",
                 path: dir.to_path_buf(),
-                source: io::Error::new(io::ErrorKind::NotADirectory, "it is a file, not a folder"),
+                source: io::Error::new(io::ErrorKind::NotADirectory, "this path names an existing file"),
             });
         }
         let created: Vec<PathBuf> = dir
