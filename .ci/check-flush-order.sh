@@ -8,7 +8,9 @@
 #     the last rename;
 #   - a run with nothing changed renames and flushes nothing.
 # Three runs: into an empty folder, over earlier files (one language more, so
-# some files are new and some replaced), and with nothing changed.
+# some files are new and some replaced), and with nothing changed; each
+# flushes file by file. Then a batch of 20 matrices (240 files), which is
+# flushed with one syncfs, into an empty folder and over its own files.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,12 +31,12 @@ trace() {
   shift
   strace -f -qq -y -o "$tmp/$label.trace" \
     -e trace=openat,close,fsync,fdatasync,syncfs,rename,renameat,renameat2,unlink,unlinkat \
-    "$bin" generate --quiet --out "$out" "$@"
+    "$bin" generate --quiet --out "${OUT_DIR:-$out}" "$@"
 }
 
 # check LABEL: the order rules above, on $tmp/LABEL.trace; prints a summary.
 check() {
-  awk -v dir="$out" -v label="$1" '
+  awk -v dir="${OUT_DIR:-$out}" -v label="$1" -v want_syncfs="${2:-0}" '
     # The quoted strings of a line (paths given to the call).
     function quoted(line, arr,   n, rest, i, j) {
       n = 0; rest = line
@@ -76,6 +78,7 @@ check() {
       printf "%s: %d renames, %d flushes (syncfs/fsync), journal %s\n", label, renames, flushes, (journal_written ? "written and removed" : "none")
       if (label == "unchanged" && (renames > 0 || flushes > 0 || journal_written)) { print label ": a run with nothing changed renamed or flushed"; bad = 1 }
       if (label != "unchanged" && renames == 0) { print label ": nothing was renamed"; bad = 1 }
+      if (want_syncfs && !last_syncfs) { print label ": a batch was flushed without syncfs"; bad = 1 }
       exit bad
     }' "$tmp/$1.trace" || fail "flush order ($1), trace in $tmp/$1.trace"
 }
@@ -87,4 +90,16 @@ check over
 trace unchanged --lang de,en,fr
 check unchanged
 (cd "$out" && sha256sum --strict -c --quiet SHA256SUMS) || fail "SHA256SUMS does not verify"
+
+batch="$tmp/batch"
+mkdir -p "$batch"
+for i in $(seq -w 1 20); do
+  sed "s/^id: \"llmaas\"/id: \"offer-$i\"/" data/llmaas.yaml >"$batch/offer-$i.yaml"
+done
+OUT_DIR="$tmp/batch-out" trace batch --data "$batch" --lang de,en,fr
+OUT_DIR="$tmp/batch-out" check batch 1
+sed -i 's/^version: .*/version: "9.9"/' "$batch/offer-07.yaml"
+OUT_DIR="$tmp/batch-out" trace batch-over --data "$batch" --lang de,en,fr
+OUT_DIR="$tmp/batch-out" check batch-over 1
+(cd "$tmp/batch-out" && sha256sum --strict -c --quiet SHA256SUMS) || fail "the batch's SHA256SUMS does not verify"
 echo "ok: every new file flushed before its rename, the folder after the last one"

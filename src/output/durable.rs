@@ -1,16 +1,20 @@
 //! Getting staged files onto the disk before they are renamed into place.
 //!
-//! Every staged file is handed to a [`Flusher`]: a few threads that `fsync`
-//! each file while the run goes on rendering the next ones, so that waiting
-//! for the disk overlaps with the work instead of following it. The commit
-//! hands it the journal too (and the folders holding any this run created),
-//! waits for the last of them, then flushes the output folder.
+//! Two ways, chosen by how many files the run stages ([`Flusher::for_files`]):
+//! - **a run of a few files**: each staged file is handed to a few threads
+//!   that `fsync` it while the run goes on rendering the next ones, so that
+//!   waiting for the disk overlaps with the work instead of following it;
+//! - **a batch** ([`SYNCFS_FROM`] files or more, on Linux): nothing is
+//!   flushed one by one; the commit flushes the whole file system once with
+//!   `syncfs` after the last file and the journal are written. Each `fsync`
+//!   writes its file's inode block and waits for it, a few hundred
+//!   microseconds of CPU in the kernel per file on ext4, on the two cores
+//!   that render; one `syncfs` writes the blocks that thousands of new files
+//!   share once, in order.
 //!
-//! Why per-file flushes in background threads rather than one `syncfs`:
-//! they wait only for this run's own data, and while the rendering goes on,
-//! where `syncfs` flushes every other job's data too and comes after the
-//! rendering, on the run's critical path. The measurements are in
-//! docs/performance.md, section *Durability*.
+//! Either way, the commit waits until everything is on the disk, then
+//! flushes the output folder. The measurements are in docs/performance.md,
+//! section *Durability*.
 
 use std::fs::File;
 use std::io;
@@ -24,17 +28,32 @@ use std::thread::JoinHandle;
 /// share the disk's cache flushes.
 const THREADS: usize = 16;
 
+/// From this many files on, a run is flushed with one `syncfs` at the commit
+/// rather than file by file (where the system has `syncfs`). Below it, the
+/// background `fsync` calls overlap the rendering and cost a run of a dozen
+/// files less than a `syncfs` after it (docs/performance.md, *Durability*).
+pub(super) const SYNCFS_FROM: usize = 200;
+
 /// Threads for a run of `files` files: one per eight files, at least two,
 /// at most [`THREADS`]: starting sixteen for a run of a dozen files cost it
 /// a few percent of its time (docs/performance.md, *The small run*).
-pub(super) fn threads_for(files: usize) -> usize {
+fn threads_for(files: usize) -> usize {
     (files / 8).clamp(2, THREADS)
 }
 /// Files waiting to be flushed before [`Flusher::flush`] blocks the stager.
 const QUEUE: usize = 256;
 
-/// Flushes files in the background; [`Flusher::finish`] waits for all of them.
-pub(super) struct Flusher {
+/// Flushes a run's staged files; [`Flusher::finish`] waits until all of them
+/// are on the disk.
+pub(super) enum Flusher {
+    /// Each file flushed by background threads as it is staged.
+    EachFile(Threads),
+    /// Nothing flushed one by one: one `syncfs` at [`Flusher::finish`].
+    Whole,
+}
+
+/// The background threads of [`Flusher::EachFile`].
+pub(super) struct Threads {
     queue: Option<SyncSender<(File, PathBuf)>>,
     threads: Vec<JoinHandle<()>>,
     /// The first failure, with the file concerned.
@@ -43,13 +62,25 @@ pub(super) struct Flusher {
 
 impl std::fmt::Debug for Flusher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Flusher").field("threads", &self.threads.len()).finish_non_exhaustive()
+        match self {
+            Flusher::EachFile(t) => f.debug_struct("EachFile").field("threads", &t.threads.len()).finish(),
+            Flusher::Whole => f.write_str("Whole"),
+        }
     }
 }
 
 impl Flusher {
+    /// The flusher for a run that stages about `files` files.
+    pub(super) fn for_files(files: usize) -> Flusher {
+        if files >= SYNCFS_FROM && HAS_SYNCFS {
+            Flusher::Whole
+        } else {
+            Flusher::each_file(threads_for(files))
+        }
+    }
+
     /// Starts `threads` flushing threads.
-    pub(super) fn start(threads: usize) -> Flusher {
+    pub(super) fn each_file(threads: usize) -> Flusher {
         let (queue, work) = sync_channel::<(File, PathBuf)>(QUEUE);
         let work: Arc<Mutex<Receiver<(File, PathBuf)>>> = Arc::new(Mutex::new(work));
         let failed = Arc::new(Mutex::new(None));
@@ -74,46 +105,80 @@ impl Flusher {
                     .ok()
             })
             .collect();
-        Flusher { queue: Some(queue), threads, failed }
+        Flusher::EachFile(Threads { queue: Some(queue), threads, failed })
     }
 
-    /// Queues `file` (written completely, at `path`) to be flushed; flushes
-    /// it at once if no thread could be started.
+    /// Takes `file` (written completely, at `path`) to be flushed: queues it
+    /// (flushing it at once if no thread could be started), or, for
+    /// [`Flusher::Whole`], closes it for the `syncfs` to come.
     pub(super) fn flush(&self, file: File, path: &Path) -> io::Result<()> {
         if cfg!(feature = "bench-unflushed") {
             return Ok(());
         }
-        match &self.queue {
-            Some(q) if !self.threads.is_empty() => q
+        match self {
+            Flusher::Whole => Ok(()),
+            Flusher::EachFile(Threads { queue: Some(q), threads, .. }) if !threads.is_empty() => q
                 .send((file, path.to_path_buf()))
                 .map_err(|_| io::Error::other("the flushing threads stopped")),
-            _ => sync(&file),
+            Flusher::EachFile(_) => sync(&file),
         }
     }
 
-    /// Waits until every queued file is flushed.
+    /// Waits until every file taken is on the disk; `folder` (the output
+    /// folder, opened before the first file was staged) names the file
+    /// system that [`Flusher::Whole`] flushes.
     ///
     /// # Errors
-    /// The first failure, with its file.
-    pub(super) fn finish(mut self) -> Result<(), (PathBuf, io::Error)> {
-        drop(self.queue.take());
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-        match self.failed.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            Some(f) => Err(f),
-            None => Ok(()),
+    /// The first failure, with its file (the folder, for `syncfs`).
+    pub(super) fn finish(self, folder: &File, folder_path: &Path) -> Result<(), (PathBuf, io::Error)> {
+        match self {
+            Flusher::Whole => syncfs(folder).map_err(|e| (folder_path.to_path_buf(), e)),
+            Flusher::EachFile(mut t) => {
+                t.join();
+                match t.failed.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    Some(f) => Err(f),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
 
-impl Drop for Flusher {
-    fn drop(&mut self) {
+impl Threads {
+    /// Closes the queue and waits for the threads to flush what it holds.
+    fn join(&mut self) {
         drop(self.queue.take());
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
+}
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+/// Whether [`syncfs`] flushes one file system (else [`Flusher::Whole`] is
+/// never chosen).
+const HAS_SYNCFS: bool = cfg!(target_os = "linux");
+
+/// `syncfs` of the file system holding `folder`: every dirty file and inode
+/// on it, this run's among them. Since Linux 5.8 it also reports a write
+/// error on that file system since `folder` was opened.
+#[cfg(target_os = "linux")]
+fn syncfs(folder: &File) -> io::Result<()> {
+    if cfg!(feature = "bench-unflushed") {
+        return Ok(());
+    }
+    rustix::fs::syncfs(folder).map_err(io::Error::from)
+}
+
+/// Without `syncfs`, [`Flusher::Whole`] is never made.
+#[cfg(not(target_os = "linux"))]
+fn syncfs(folder: &File) -> io::Result<()> {
+    sync(folder)
 }
 
 /// Flushes the file at `path` (one found after a killed run, which may not
@@ -138,13 +203,13 @@ mod tests {
     fn every_queued_file_is_flushed_before_finish_returns() {
         let dir = std::env::temp_dir().join(format!("raci-annex-flusher-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("mkdir");
-        let f = Flusher::start(4);
+        let f = Flusher::each_file(4);
         for i in 0..40 {
             let path = dir.join(format!("{i}"));
             std::fs::write(&path, b"x").expect("write");
             f.flush(File::open(&path).expect("open"), &path).expect("queue");
         }
-        assert!(f.finish().is_ok());
+        assert!(f.finish(&File::open(&dir).expect("open"), &dir).is_ok());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

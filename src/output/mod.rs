@@ -30,8 +30,9 @@
 //!   [`Folder::reuse`] gives back a key's files of the last run, when all
 //!   are still in place with the recorded bytes, so that the caller need
 //!   not make them again ([`manifest`]).
-//! - Every staged file is flushed to disk (`fsync`) by background threads
-//!   while the run renders on ([`durable`]).
+//! - Every staged file is flushed to disk: by background threads (`fsync`)
+//!   while the run renders on, or, for a batch of many files, by one
+//!   `syncfs` at the commit ([`durable`]).
 //! - [`Folder::commit`] adds `SHA256SUMS` (and the manifest), waits until
 //!   every new file is flushed, writes and flushes the journal, flushes the
 //!   folder, renames every file into place (`SHA256SUMS` last), flushes the
@@ -269,7 +270,7 @@ impl Folder {
 
     /// The flusher, started with threads for the expected files.
     fn flusher(&self) -> &durable::Flusher {
-        self.flusher.get_or_init(|| durable::Flusher::start(durable::threads_for(self.expected)))
+        self.flusher.get_or_init(|| durable::Flusher::for_files(self.expected))
     }
 
     /// The folder's path, as given to [`Folder::open`].
@@ -457,7 +458,9 @@ impl Folder {
                 .map_err(OutputError::new("flush the folder", parent))?;
         }
         if let Some(flusher) = self.flusher.take() {
-            flusher.finish().map_err(|(path, e)| OutputError::new("flush", path)(e))?;
+            flusher
+                .finish(&self.handle, &self.dir)
+                .map_err(|(path, e)| OutputError::new("flush", path)(e))?;
         }
         durable::sync(&self.handle).map_err(OutputError::new("flush the output folder", &self.dir))?;
 
