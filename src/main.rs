@@ -261,7 +261,7 @@ fn generate(a: GenerateArgs) -> ExitCode {
             attach_source: a.attach_source,
             ..RenderOptions::new(raci_annex::TOOL)
         },
-        jobs: a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1),
+        jobs: a.jobs,
         wait: !a.no_wait,
     };
     let quiet = a.quiet;
@@ -417,7 +417,7 @@ fn diff(a: DiffArgs) -> ExitCode {
                 attach_source: a.attach_source,
                 ..RenderOptions::new(raci_annex::TOOL)
             },
-            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            jobs: None,
             wait: !a.no_wait,
         };
         return amendment(&pair, &changes, &opts, a.quiet, a.exit_code);

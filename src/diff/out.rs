@@ -26,8 +26,8 @@ pub struct AmendmentOptions {
     pub templates: Option<PathBuf>,
     /// The tool's name and the back-ends' switches.
     pub render: RenderOptions,
-    /// Worker threads (at least 1).
-    pub jobs: usize,
+    /// Worker threads; `None` for [`crate::workers`]' choice.
+    pub jobs: Option<usize>,
     /// When another run holds the output folder's lock: wait for it (`true`)
     /// or fail at once (`false`, `--no-wait`).
     pub wait: bool,
@@ -112,7 +112,7 @@ pub fn write_amendment(
     let run = crate::Run {
         out: &opts.out,
         wait: opts.wait,
-        threads: opts.jobs,
+        threads: crate::workers(opts.jobs, jobs.len()),
         sizes: jobs.iter().map(|&(_, f)| (changes.len() + 1) * amendment::memory_per_change(f)).collect(),
         files: jobs.iter().map(|&(_, f)| amendment::files_per_job(f)).collect(),
         jobs: &jobs,
