@@ -80,7 +80,7 @@ pub fn workers(asked: Option<usize>, jobs: usize) -> usize {
 }
 
 /// The machine's cores (1 when unknown).
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 

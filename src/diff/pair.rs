@@ -84,7 +84,7 @@ impl PairError {
 /// # Errors
 /// [`PairError`]: either input invalid, or the ids differ.
 pub fn load_pair(old: &Input, new: &Input, one_at_a_time: bool) -> Result<Pair, PairError> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::cores();
     let (a, b) = if cores >= 2 && !one_at_a_time {
         let each = (cores / 2).max(1);
         std::thread::scope(|s| {
