@@ -297,7 +297,7 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
             let v = &views[j.0];
             Some(input_key(v, j.1, strings_keys.get(v.lang).map_or("", String::as_str), &shared))
         },
-        render: &|j| j.1.render(&job(j)).map_err(Failure::from),
+        render: &|j| j.1.render(&job(j)),
         done: &|&(v, format), n, total| progress.job_done(views[v].id, views[v].lang, format, n, total),
     };
     let files = write_jobs(&run, progress)?;

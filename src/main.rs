@@ -25,6 +25,15 @@ use cli::{Cli, Command, DiffArgs, GenerateArgs, ImportArgs, MessageFormat};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // rust_xlsxwriter panics when a write to a sheet's scratch file fails
+    // (a full disk, a size limit); the library reports that as an output
+    // error (exit 3), so the hook prints nothing for it, and all else as before.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !raci_annex::render::xlsx::scratch::is_contained(info.payload()) {
+            hook(info);
+        }
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -1,7 +1,8 @@
 //! The back-ends: each turns one [`View`] (a matrix in one language) into
-//! finished files, in memory. They never touch the file system
-//! ([`crate::output`] does), so a failed run writes nothing and tests need
-//! no disk.
+//! finished files, in memory. They write no output ([`crate::output`]
+//! does), so a failed run writes nothing and tests need no output folder;
+//! the one file they touch is the workbook's anonymous scratch file per
+//! sheet in the temporary folder ([`xlsx::scratch`]), which no one else sees.
 //!
 //! # Adding a back-end
 //!
@@ -22,6 +23,7 @@ pub mod md;
 pub mod pdf;
 pub mod xlsx;
 
+use crate::Failure;
 use crate::i18n::Strings;
 use crate::layout::Layout;
 use crate::view::View;
@@ -135,14 +137,16 @@ impl Format {
     /// Renders one job into this format's files.
     ///
     /// # Errors
-    /// When the back-end fails on valid input (a defect, reported with the job).
-    pub fn render(self, job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
-        match self {
-            Format::Pdf => pdf::render(job),
-            Format::Xlsx => xlsx::render(job),
-            Format::Csv => csv::render(job),
-            Format::Md => md::render(job),
-        }
+    /// [`Failure::Render`] when the back-end fails on valid input (a defect,
+    /// reported with the job); [`Failure::Output`] when the workbook's
+    /// scratch files cannot be written ([`xlsx::scratch`]).
+    pub fn render(self, job: &Job<'_>) -> Result<Vec<Output>, Failure> {
+        Ok(match self {
+            Format::Pdf => pdf::render(job)?,
+            Format::Xlsx => xlsx::render(job)?,
+            Format::Csv => csv::render(job)?,
+            Format::Md => md::render(job)?,
+        })
     }
 
     /// How many files one job of this format writes (the CSV: the table and

@@ -408,3 +408,80 @@ fn layout_paper_and_orientation_are_respected() {
         assert!(x.contains(r#"<pageSetup paperSize="1" fitToHeight="0" orientation="landscape""#), "{x}");
     }
 }
+
+// The sheets are written to scratch files in TMPDIR (src/render/xlsx/scratch.rs). One that cannot be written there
+// (a file size limit smaller than a sheet but larger than every output, SIGXFSZ ignored; a TMPDIR that does not
+// exist) exits 3 naming the temporary folder and the cause, prints no panic, and leaves the earlier outputs as they
+// were; nothing stays behind in the temporary folder.
+#[test]
+fn a_scratch_file_that_cannot_be_written_exits_3_and_keeps_earlier_outputs() {
+    use crate::pipeline::{assert_exit, assert_unchanged, snapshot};
+    use std::process::Command;
+    const LIMIT_BLOCKS: u64 = 64; // bash `ulimit -f` counts 1024-byte blocks
+    const LIMIT: u64 = LIMIT_BLOCKS * 1024;
+    let dir = support::scratch("xlsx-scratch");
+    let v1 = support::write_file(&dir.join("v1"), "big.yaml", &support::big_matrix("big", "1.0", 400));
+    let v2 = support::write_file(&dir.join("v2"), "big.yaml", &support::big_matrix("big", "2.0", 400));
+    let (out, tmp) = (dir.join("out"), dir.join("tmp"));
+    std::fs::create_dir_all(&tmp).expect("mkdir tmp");
+    let args = |data: &Path| {
+        [
+            "generate",
+            "--quiet",
+            "--format",
+            "xlsx",
+            "--lang",
+            "de",
+            "--data",
+            support::s(data),
+            "--out",
+            support::s(&out),
+        ]
+        .map(String::from)
+    };
+    let first = support::cmd(&dir).env("TMPDIR", &tmp).args(args(&v1)).output().expect("run");
+    assert_exit(&first, 0, "earlier run");
+    let before = snapshot(&out);
+    let workbook = out.join("big-de.xlsx");
+    let file = std::fs::File::open(&workbook).expect("open xlsx");
+    let sheet =
+        zip::ZipArchive::new(file).expect("zip").by_name("xl/worksheets/sheet2.xml").expect("sheet").size();
+    let largest = before.values().map(|b| b.len() as u64).max().unwrap_or(0);
+    assert!(
+        sheet > LIMIT && largest < LIMIT,
+        "sheet {sheet} bytes, largest output {largest}: pick another limit"
+    );
+
+    let script = format!("trap '' XFSZ; ulimit -f {LIMIT_BLOCKS} && exec \"$0\" \"$@\"");
+    let limited = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_raci-annex"))
+        .args(args(&v2))
+        .env("TMPDIR", &tmp)
+        .current_dir(&dir)
+        .output();
+    match limited {
+        Ok(o) => {
+            assert_exit(&o, 3, "file size limit on a scratch file");
+            let err = support::stderr(&o);
+            assert!(
+                err.contains("scratch files") && err.contains(support::s(&tmp)),
+                "names the folder: {err}"
+            );
+            assert!(err.contains("file size limit"), "gives the cause: {err}");
+            assert!(!err.contains("panicked"), "no panic message: {err}");
+            assert_unchanged(&out, &before, "after the size limit");
+        }
+        Err(e) => eprintln!("note: bash not runnable ({e}); file size limit test skipped"),
+    }
+
+    let missing = dir.join("no-such-folder");
+    let o = support::cmd(&dir).env("TMPDIR", &missing).args(args(&v2)).output().expect("run");
+    assert_exit(&o, 3, "TMPDIR missing");
+    let err = support::stderr(&o);
+    assert!(err.contains(support::s(&missing)) && err.contains("TMPDIR"), "names the folder: {err}");
+    assert!(!err.contains("panicked"), "no panic message: {err}");
+    assert_unchanged(&out, &before, "after a missing TMPDIR");
+    assert_eq!(support::list_all(&tmp), Vec::<String>::new(), "nothing left in the temporary folder");
+}

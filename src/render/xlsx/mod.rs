@@ -26,10 +26,12 @@
 pub(crate) mod amendment;
 pub(crate) mod cells;
 pub mod names;
+pub mod scratch;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::{Format as OutputFormat, Job, Output, RenderError};
+use crate::Failure;
 use crate::fonts;
 use crate::layout::Orientation;
 use crate::model::RoleCell;
@@ -52,10 +54,18 @@ const PARTY_WIDTH_MAX: f64 = 24.0;
 /// Renders the workbook of one matrix in one language.
 ///
 /// # Errors
-/// When rust_xlsxwriter refuses the content (e.g. a text over Excel's 32,767
-/// characters or more rows than a sheet holds); never panics.
-pub fn render(job: &Job<'_>) -> Result<Vec<Output>, RenderError> {
-    let bytes = build(job).map_err(|e| RenderError::new(OutputFormat::Xlsx, job, e))?;
+/// [`Failure::Output`] when a scratch file of the sheets cannot be created
+/// or written ([`scratch`]); [`Failure::Render`] when rust_xlsxwriter
+/// refuses the content (e.g. a text over Excel's 32,767 characters or more
+/// rows than a sheet holds). Never panics.
+pub fn render(job: &Job<'_>) -> Result<Vec<Output>, Failure> {
+    let bytes = match scratch::contain(|| build(job))? {
+        Ok(bytes) => bytes,
+        Err(e) => match scratch::creation_failure(e) {
+            Ok(scratch) => return Err(Failure::Output(scratch)),
+            Err(e) => return Err(Failure::Render(RenderError::new(OutputFormat::Xlsx, job, e))),
+        },
+    };
     Ok(vec![Output { file_name: format!("{}.xlsx", job.stem()), bytes }])
 }
 
@@ -74,14 +84,16 @@ fn build(job: &Job<'_>) -> Result<Vec<u8>, XlsxError> {
     wb.set_zip_compression_level(1);
     wb.set_properties(&properties(job)?);
 
-    let ws = wb.add_worksheet();
+    // Low-memory sheets, written row by row to scratch files ([`scratch`]):
+    // no thread per sheet, a sixth less wall time for a batch.
+    let ws = wb.add_worksheet_with_low_memory()?;
     ws.set_name(&names[0])?;
     legend_sheet(ws, job, &styles)?;
     let landscape = job.layout.orientation == Orientation::Landscape;
     print_setup(ws, job.layout, job.strings, &running, landscape, &job.strings.legend_sheet)?;
 
     for (phase, name) in v.phases.iter().zip(&names[1..]) {
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_low_memory()?;
         ws.set_name(name)?;
         phase_sheet(ws, job, phase, &styles)?;
         let landscape = job.layout.orientation == Orientation::Landscape || v.parties.len() > 3;
