@@ -270,7 +270,7 @@ impl Folder {
 
     /// The flusher, started with threads for the expected files.
     fn flusher(&self) -> &durable::Flusher {
-        self.flusher.get_or_init(|| durable::Flusher::for_files(self.expected))
+        self.flusher.get_or_init(|| durable::Flusher::for_files(self.expected, &self.dir))
     }
 
     /// The folder's path, as given to [`Folder::open`].
