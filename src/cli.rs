@@ -64,7 +64,7 @@ pub(crate) struct GenerateArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Worker threads (default: the number of cores, one more for a run of 64 jobs or more).
+    /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// When another run is writing into --out, exit 3 at once instead of waiting for it.

@@ -59,24 +59,17 @@ pub struct GenerateOptions {
     pub wait: bool,
 }
 
-/// From this many jobs on (six matrices in three languages), a run renders
-/// on one worker more than there are cores.
-const MANY_JOBS: usize = 64;
-
-/// Worker threads for a run of `jobs` jobs: `asked` (`--jobs`) when given,
-/// else one per core, and one more for a run of [`MANY_JOBS`] jobs or more.
+/// Worker threads for a run: `asked` (`--jobs`) when given, else one per
+/// core (never more than the jobs: [`in_parallel`] and the render queue
+/// clamp it).
 ///
-/// A workbook waits for rust_xlsxwriter's thread per sheet to start and
-/// finish, and its core idles meanwhile; in a batch of hundreds of small jobs
-/// the extra worker renders the next one then: 0.91× the time of the
-/// 300-matrix batch (`timeit.py --vs`, 15 runs). A few large jobs gain
-/// nothing and would hold one more job in memory (10,000 activities: the
-/// same time, 151 MiB against 134), so a run of few jobs does not get it.
-pub fn workers(asked: Option<usize>, jobs: usize) -> usize {
-    match asked {
-        Some(n) => n.max(1),
-        None => cores() + usize::from(jobs >= MANY_JOBS),
-    }
+/// A batch once got one worker more, to render while a workbook waited for
+/// rust_xlsxwriter's thread per sheet; the sheets need no thread since
+/// they are written row by row (`render::xlsx::scratch`), and `--jobs 2`
+/// against 3 on the 300-matrix batch measured 0.993 (`timeit.py --vs`, 11
+/// runs), so the extra worker and its memory are gone.
+pub fn workers(asked: Option<usize>) -> usize {
+    asked.map_or_else(cores, |n| n.max(1))
 }
 
 /// The machine's cores (1 when unknown).
@@ -234,7 +227,7 @@ pub fn templates(dir: Option<&Path>) -> Result<Templates, Vec<Report>> {
 pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summary, Failure> {
     // The template files do not depend on the matrices: read them on a
     // second core meanwhile (a sixth of a small run's work before rendering).
-    let threads = opts.jobs.map_or_else(cores, |n| n.max(1));
+    let threads = workers(opts.jobs);
     let (loaded, templates) = if threads >= 2 {
         std::thread::scope(|s| {
             let t = s.spawn(|| templates(opts.templates.as_deref()));
@@ -289,7 +282,7 @@ pub fn generate(opts: &GenerateOptions, progress: &dyn Progress) -> Result<Summa
     let run = Run {
         out: &opts.out,
         wait: opts.wait,
-        threads: workers(opts.jobs, jobs.len()),
+        threads,
         sizes: jobs.iter().map(|&(v, format)| views[v].row_count() * format.memory_per_activity()).collect(),
         files: jobs.iter().map(|&(_, format)| format.files_per_job()).collect(),
         jobs: &jobs,
@@ -601,12 +594,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_batch_gets_one_worker_more_than_cores_and_jobs_given_are_kept() {
-        assert_eq!(workers(None, 12), cores());
-        assert_eq!(workers(None, MANY_JOBS - 1), cores());
-        assert_eq!(workers(None, MANY_JOBS), cores() + 1);
-        assert_eq!(workers(Some(3), 3600), 3);
-        assert_eq!(workers(Some(0), 1), 1);
+    fn a_run_gets_one_worker_per_core_and_jobs_given_are_kept() {
+        assert_eq!(workers(None), cores());
+        assert_eq!(workers(Some(3)), 3);
+        assert_eq!(workers(Some(0)), 1);
     }
 
     #[test]

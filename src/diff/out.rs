@@ -112,7 +112,7 @@ pub fn write_amendment(
     let run = crate::Run {
         out: &opts.out,
         wait: opts.wait,
-        threads: crate::workers(opts.jobs, jobs.len()),
+        threads: crate::workers(opts.jobs),
         sizes: jobs.iter().map(|&(_, f)| (changes.len() + 1) * amendment::memory_per_change(f)).collect(),
         files: jobs.iter().map(|&(_, f)| amendment::files_per_job(f)).collect(),
         jobs: &jobs,
