@@ -55,7 +55,8 @@ const QUEUE: usize = 256;
 pub(super) enum Flusher {
     /// Each file flushed by background threads as it is staged.
     EachFile(Threads),
-    /// Nothing flushed one by one: one `syncfs` at [`Flusher::finish`].
+    /// Nothing flushed one by one: one `syncfs` at [`Flusher::finish`],
+    /// after the background ones of [`Early`].
     Whole(Early),
 }
 

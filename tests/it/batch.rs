@@ -382,15 +382,7 @@ fn a_size_limit_late_in_a_300_matrix_run_leaves_the_earlier_files() {
         before.iter().filter(|(n, _)| n.ends_with(".csv")).map(|(_, b)| b.len()).max().unwrap_or(0);
     assert!(biggest_csv < 16 * 1024 && before["SHA256SUMS"].len() > 16 * 1024, "pick another limit");
 
-    let script = format!("trap '' XFSZ; ulimit -f {LIMIT_BLOCKS} && exec \"$0\" \"$@\"");
-    let o = match Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_raci-annex"))
-        .args(args(&v2))
-        .current_dir(&dir)
-        .output()
-    {
+    let o = match support::with_file_size_limit(&dir, LIMIT_BLOCKS).args(args(&v2)).output() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("note: bash not runnable ({e}); size limit test skipped");

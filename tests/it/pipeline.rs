@@ -324,15 +324,7 @@ fn write_failing_at_the_file_size_limit_exits_3_and_keeps_earlier_outputs() {
         );
     }
 
-    let script = format!("trap '' XFSZ; ulimit -f {LIMIT_BLOCKS} && exec \"$0\" \"$@\"");
-    let o = match Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_raci-annex"))
-        .args(csv_args(&v2, &out))
-        .current_dir(&dir)
-        .output()
-    {
+    let o = match support::with_file_size_limit(&dir, LIMIT_BLOCKS).args(csv_args(&v2, &out)).output() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("note: bash not runnable ({e}); file size limit test skipped");

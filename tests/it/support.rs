@@ -51,6 +51,19 @@ pub(crate) fn cmd(cwd: &Path) -> Command {
     c
 }
 
+/// The binary under a file size limit of `blocks` KiB (bash `ulimit -f`,
+/// SIGXFSZ ignored, so a write past it fails with EFBIG), run from `cwd`;
+/// configure it (args, env) and `.output()` it. Errs when bash is not
+/// runnable, for the test to note and skip.
+pub(crate) fn with_file_size_limit(cwd: &Path, blocks: u64) -> Command {
+    let mut c = Command::new("bash");
+    c.arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_raci-annex"))
+        .current_dir(cwd);
+    c
+}
+
 /// Runs the binary with `args` from `cwd`.
 pub(crate) fn run(cwd: &Path, args: &[&str]) -> Output {
     cmd(cwd).args(args).output().expect("run raci-annex")

@@ -416,7 +416,6 @@ fn layout_paper_and_orientation_are_respected() {
 #[test]
 fn a_scratch_file_that_cannot_be_written_exits_3_and_keeps_earlier_outputs() {
     use crate::pipeline::{assert_exit, assert_unchanged, snapshot};
-    use std::process::Command;
     const LIMIT_BLOCKS: u64 = 64; // bash `ulimit -f` counts 1024-byte blocks
     const LIMIT: u64 = LIMIT_BLOCKS * 1024;
     let dir = support::scratch("xlsx-scratch");
@@ -452,15 +451,8 @@ fn a_scratch_file_that_cannot_be_written_exits_3_and_keeps_earlier_outputs() {
         "sheet {sheet} bytes, largest output {largest}: pick another limit"
     );
 
-    let script = format!("trap '' XFSZ; ulimit -f {LIMIT_BLOCKS} && exec \"$0\" \"$@\"");
-    let limited = Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_raci-annex"))
-        .args(args(&v2))
-        .env("TMPDIR", &tmp)
-        .current_dir(&dir)
-        .output();
+    let limited =
+        support::with_file_size_limit(&dir, LIMIT_BLOCKS).args(args(&v2)).env("TMPDIR", &tmp).output();
     match limited {
         Ok(o) => {
             assert_exit(&o, 3, "file size limit on a scratch file");

@@ -59,13 +59,10 @@ const PARTY_WIDTH_MAX: f64 = 24.0;
 /// refuses the content (e.g. a text over Excel's 32,767 characters or more
 /// rows than a sheet holds). Never panics.
 pub fn render(job: &Job<'_>) -> Result<Vec<Output>, Failure> {
-    let bytes = match scratch::contain(|| build(job))? {
-        Ok(bytes) => bytes,
-        Err(e) => match scratch::creation_failure(e) {
-            Ok(scratch) => return Err(Failure::Output(scratch)),
-            Err(e) => return Err(Failure::Render(RenderError::new(OutputFormat::Xlsx, job, e))),
-        },
-    };
+    let bytes = scratch::contain(|| build(job))?.map_err(|e| match scratch::creation_failure(e) {
+        Ok(scratch) => Failure::Output(scratch),
+        Err(e) => Failure::Render(RenderError::new(OutputFormat::Xlsx, job, e)),
+    })?;
     Ok(vec![Output { file_name: format!("{}.xlsx", job.stem()), bytes }])
 }
 
